@@ -1,0 +1,66 @@
+"""One typed configuration, read from a TOML file, then environment, then command-line flags.
+
+Each stage owns its section (``wildvalues.<stage>.config``); this module only assembles them. The
+resolved config is stored with every run record.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from wildvalues.analyze.config import AnalyzeConfig
+from wildvalues.embed.config import EmbedConfig
+from wildvalues.extract.config import ExtractConfig
+from wildvalues.ingest.config import IngestConfig
+from wildvalues.llm.config import LLMConfig
+from wildvalues.privacy.config import PrivacyConfig
+from wildvalues.report.config import ReportConfig
+from wildvalues.taxonomy.config import TaxonomyConfig
+
+ENV_PREFIX = "WILDVALUES_"
+
+
+class Config(BaseModel):
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    extract: ExtractConfig = Field(default_factory=ExtractConfig)
+    embed: EmbedConfig = Field(default_factory=EmbedConfig)
+    taxonomy: TaxonomyConfig = Field(default_factory=TaxonomyConfig)
+    analyze: AnalyzeConfig = Field(default_factory=AnalyzeConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    section, _, key = dotted.partition(".")
+    if not key:
+        raise ValueError(f"config override {dotted!r} must be SECTION.KEY")
+    data.setdefault(section, {})[key] = value
+
+
+def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None,
+                environ: dict[str, str] | None = None) -> Config:
+    """TOML file (``path``, else ``./wildvalues.toml`` if present) < env ``WILDVALUES_SECTION__KEY`` < overrides.
+
+    ``overrides`` maps ``"section.key"`` to a value (flags set to None are ignored).
+    """
+    data: dict[str, Any] = {}
+    if path is None and Path("wildvalues.toml").exists():
+        path = Path("wildvalues.toml")
+    if path is not None:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    env = os.environ if environ is None else environ
+    for name, value in env.items():
+        if name.startswith(ENV_PREFIX) and "__" in name:
+            section, key = name[len(ENV_PREFIX):].lower().split("__", 1)
+            _set_dotted(data, f"{section}.{key}", value)
+    for dotted, value in (overrides or {}).items():
+        if value is not None:
+            _set_dotted(data, dotted, value)
+    return Config.model_validate(data)

@@ -1,0 +1,76 @@
+"""The one small interface every stage uses to ask an LLM.
+
+A request is a list of chat messages plus decoding parameters. With ``choices`` set, the backend
+scores each given label as the answer (log-probability of the label as the assistant's reply, or the
+best approximation the backend offers) and returns them in ``LLMResponse.choice_logprobs``; ``text``
+is then the best-scoring label. ``grammar`` (GBNF) constrains free generation where the backend
+supports it (llama.cpp); ``json_schema`` does the same for backends with structured outputs.
+
+Backends implement :class:`LLMBackend`; the layer around them (cache, budget, retries, accounting,
+concurrency) is :class:`wildvalues.llm.client.LLMClient`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class LLMRequest:
+    messages: tuple[ChatMessage, ...]
+    temperature: float = 0.0
+    max_tokens: int = 256
+    stop: tuple[str, ...] = ()
+    choices: tuple[str, ...] | None = None
+    grammar: str | None = None
+    json_schema: dict[str, Any] | None = None
+    seed: int | None = 0
+    tag: str = ""  # what the call is for ("extract.response_type", "taxonomy.name" ...); not in the cache key
+
+    def cache_key(self, backend: str, model: str) -> str:
+        """Stable key over everything that changes the answer."""
+        payload = asdict(self)
+        payload.pop("tag")
+        payload["backend"], payload["model"] = backend, model
+        blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class LLMResponse:
+    text: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    model: str = ""
+    choice_logprobs: dict[str, float] | None = None
+    cached: bool = False
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+class LLMError(RuntimeError):
+    """A call that failed after its retries; counted as failed, never turned into an empty answer."""
+
+
+class LLMBackend(ABC):
+    """One way of reaching a model. Subclasses: local (embedded llama.cpp), openai, anthropic."""
+
+    name: str = "abstract"
+    model: str = ""
+
+    @abstractmethod
+    def complete(self, request: LLMRequest) -> LLMResponse:
+        """Answer one request (blocking). Raise :class:`LLMError` on failure after retries."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release processes, servers or connections."""

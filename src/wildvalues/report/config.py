@@ -1,0 +1,5 @@
+from pydantic import BaseModel
+
+
+class ReportConfig(BaseModel):
+    include_examples: bool = False
