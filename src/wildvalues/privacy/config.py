@@ -1,7 +1,48 @@
-from pydantic import BaseModel
+"""Settings of the privacy stage: what to scrub, how sure to be, and the aggregation thresholds.
+
+Defaults follow Clio's defence in depth (Tamkin et al. 2024) as used in Values in the Wild (section 2.2):
+scrub before any LLM sees a transcript, check every LLM-written label afterwards, report only
+aggregates backed by at least ``min_conversations`` conversations and ``min_users`` distinct users,
+and withhold clusters that an LLM auditor rates below ``min_audit_rating`` on the 1-5 scale.
+"""
+
+from pydantic import BaseModel, Field
+
+# Presidio entity names scrubbed by default (STREET_ADDRESS is our own recognizer; see recognizers.py).
+DEFAULT_ENTITIES: tuple[str, ...] = (
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "US_SSN",
+    "US_ITIN",
+    "US_PASSPORT",
+    "US_DRIVER_LICENSE",
+    "US_BANK_NUMBER",
+    "IBAN_CODE",
+    "UK_NHS",
+    "UK_NINO",
+    "UK_PASSPORT",
+    "UK_POSTCODE",
+    "IP_ADDRESS",
+    "STREET_ADDRESS",
+    "URL",
+    "PERSON",
+)
 
 
 class PrivacyConfig(BaseModel):
     scrub: bool = True
+    entities: list[str] = Field(default_factory=lambda: list(DEFAULT_ENTITIES))
+    # Presidio confidence a finding needs to be replaced (weak id patterns only pass with context words).
+    score_threshold: float = 0.35
+    # Bare links to these public sites are kept (a path or a personal sub-domain is still scrubbed).
+    public_domains: list[str] = Field(default_factory=lambda: [
+        "wikipedia.org", "python.org", "google.com", "youtube.com", "amazon.com", "github.com",
+        "stackoverflow.com", "openai.com", "anthropic.com", "microsoft.com", "apple.com", "bbc.co.uk",
+    ])
+    # Names found anywhere in a conversation are replaced in all its messages (catches NER misses).
+    propagate_within_conversation: bool = True
+    batch_conversations: int = 64  # conversations per database write / spaCy pipe batch
     min_conversations: int = 10  # k: every reported item is backed by at least k conversations
     min_users: int = 5  # u: ... and at least u distinct users when user ids are known
+    min_audit_rating: int = Field(default=4, ge=1, le=5)  # auditor rating a cluster needs to be shown

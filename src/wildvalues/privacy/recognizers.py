@@ -1,0 +1,164 @@
+"""Presidio recognizers configured for offline use, plus the ones Presidio lacks (street addresses).
+
+Everything here is configuration of Presidio's own framework: predefined recognizer classes chosen
+per entity, an e-mail recognizer whose domain check uses an offline public-suffix snapshot, a
+pattern recognizer for street addresses, and a URL recognizer that ignores file names.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import tldextract
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerRegistry
+from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
+    EmailRecognizer,
+    IbanRecognizer,
+    IpRecognizer,
+    NhsRecognizer,
+    PhoneRecognizer,
+    SpacyRecognizer,
+    UkNinoRecognizer,
+    UkPassportRecognizer,
+    UkPostcodeRecognizer,
+    UrlRecognizer,
+    UsBankRecognizer,
+    UsItinRecognizer,
+    UsLicenseRecognizer,
+    UsPassportRecognizer,
+    UsSsnRecognizer,
+)
+
+# Typed placeholder written in place of each entity.
+PLACEHOLDERS: dict[str, str] = {
+    "EMAIL_ADDRESS": "EMAIL",
+    "PHONE_NUMBER": "PHONE",
+    "CREDIT_CARD": "CARD_NUMBER",
+    "US_SSN": "SSN",
+    "US_ITIN": "TAX_ID",
+    "US_PASSPORT": "PASSPORT",
+    "UK_PASSPORT": "PASSPORT",
+    "US_DRIVER_LICENSE": "DRIVER_LICENSE",
+    "US_BANK_NUMBER": "BANK_ACCOUNT",
+    "IBAN_CODE": "IBAN",
+    "UK_NHS": "NHS_NUMBER",
+    "UK_NINO": "NATIONAL_INSURANCE",
+    "UK_POSTCODE": "POSTCODE",
+    "IP_ADDRESS": "IP_ADDRESS",
+    "STREET_ADDRESS": "ADDRESS",
+    "URL": "URL",
+    "PERSON": "PERSON",
+}
+
+
+@functools.cache
+def offline_tld_extractor() -> tldextract.TLDExtract:
+    """tldextract from the snapshot bundled with the package: no HTTP, no cache directory writes."""
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+
+
+class OfflineEmailRecognizer(EmailRecognizer):
+    """Presidio's e-mail recognizer, validating the domain against the bundled suffix list only."""
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return offline_tld_extractor()(pattern_text).fqdn != ""
+
+
+# Endings of file names that Presidio's schemeless URL pattern would read as country domains.
+_FILE_ENDINGS = frozenset({
+    "py", "sh", "rs", "md", "pl", "ps", "cc", "cs", "ts", "js", "so", "in", "it", "is", "at", "to", "me",
+    "ai", "mk", "am", "ml", "sc", "sv", "lo", "go", "ch", "mo", "hs", "jl", "nb", "tf",
+})
+
+
+class PersonalUrlRecognizer(UrlRecognizer):
+    """Presidio's URL recognizer minus file names (``main.py``) and bare links to public sites."""
+
+    # Presidio's pattern stops at the first matching suffix ("https://x.desi" out of "https://x.design/cv");
+    # any http(s) link up to the next space is taken whole as well.
+    SCHEME_PATTERN = Pattern("Any http(s) URL", r"(?i)\bhttps?://[^\s()<>\"'\]\[]+", 0.6)
+
+    def __init__(self, public_domains: tuple[str, ...] = (), **kwargs: object) -> None:
+        super().__init__(patterns=[*UrlRecognizer.PATTERNS, self.SCHEME_PATTERN], **kwargs)
+        self.public_domains = frozenset(d.lower() for d in public_domains)
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        text = pattern_text.strip("\"'").rstrip("/.,;:")
+        lowered = text.lower()
+        has_scheme = lowered.startswith(("http://", "https://"))
+        bare = re.sub(r"^https?://", "", lowered)
+        host, _, path = bare.partition("/")
+        looks_like_file = host.rsplit(".", 1)[-1] in _FILE_ENDINGS
+        if not has_scheme and not host.startswith("www.") and not path and looks_like_file:
+            return True
+        parts = offline_tld_extractor()(host)
+        registered = parts.top_domain_under_public_suffix
+        return not path and parts.subdomain in ("", "www") and registered in self.public_domains
+
+
+_CAP = r"(?:[A-Z][a-zA-Z'\-]+|[0-9]{1,3}(?:st|nd|rd|th))"  # a capitalised street-name word or "5th"
+_SUFFIX = (
+    r"(?i:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|way|terrace|"
+    r"close|crescent|parkway|pkwy|highway|hwy|square|sq|circle|cir|trail|grove|gardens|mews|row|walk|hill)"
+)
+_UNIT = r"(?:,?\s+(?i:apt|apartment|unit|suite|ste|flat|floor|#)\.?\s*#?[A-Za-z0-9\-]{1,6})?"
+_CITY = r"(?:(?:,\s*|\s+)[A-Z][a-z]+(?:[ \-][A-Z][a-z]+){0,2})?"
+_REGION = r"(?:,?\s*(?:[A-Z]{2}\s+\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|\d{4,5}))?"
+_STREET = (
+    r"\b(?:(?i:flat|apt|apartment|unit)\s+[0-9A-Za-z]{1,5},?\s+)?\d{1,5}[A-Za-z]?\s+"
+    rf"(?:{_CAP}\s+){{1,4}}{_SUFFIX}\b\.?{_UNIT}{_CITY}{_REGION}"
+)
+_PO_BOX = r"\b(?i:p\.?\s?o\.?\s+box)\s+\d{1,6}\b"
+
+
+class StreetAddressRecognizer(PatternRecognizer):
+    """House number, capitalised street name, street-type word; optional unit, city, ZIP or postcode."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entity="STREET_ADDRESS",
+            name="StreetAddressRecognizer",
+            patterns=[Pattern("street address", _STREET, 0.6), Pattern("PO box", _PO_BOX, 0.6)],
+            context=["address", "live", "lives", "living", "moved", "apartment", "flat", "ship", "deliver",
+                     "street", "house", "home", "mail"],
+            global_regex_flags=re.MULTILINE,
+        )
+
+
+def pattern_recognizers(entities: tuple[str, ...], public_domains: tuple[str, ...] = ()
+                        ) -> list[EntityRecognizer]:
+    """The recognizers that need no NLP model, for the requested entities."""
+    makers = {
+        "EMAIL_ADDRESS": OfflineEmailRecognizer,
+        "PHONE_NUMBER": PhoneRecognizer,
+        "CREDIT_CARD": CreditCardRecognizer,
+        "US_SSN": UsSsnRecognizer,
+        "US_ITIN": UsItinRecognizer,
+        "US_PASSPORT": UsPassportRecognizer,
+        "US_DRIVER_LICENSE": UsLicenseRecognizer,
+        "US_BANK_NUMBER": UsBankRecognizer,
+        "IBAN_CODE": IbanRecognizer,
+        "UK_NHS": NhsRecognizer,
+        "UK_NINO": UkNinoRecognizer,
+        "UK_PASSPORT": UkPassportRecognizer,
+        "UK_POSTCODE": UkPostcodeRecognizer,
+        "IP_ADDRESS": IpRecognizer,
+        "STREET_ADDRESS": StreetAddressRecognizer,
+        "URL": functools.partial(PersonalUrlRecognizer, public_domains=public_domains),
+    }
+    unknown = [e for e in entities if e not in makers and e != "PERSON"]
+    if unknown:
+        raise ValueError(f"unknown privacy entities {unknown}; known: {sorted([*makers, 'PERSON'])}")
+    return [makers[e]() for e in entities if e in makers]
+
+
+def build_registry(entities: tuple[str, ...], public_domains: tuple[str, ...] = ()) -> RecognizerRegistry:
+    """A registry holding exactly the recognizers for ``entities`` (PERSON comes from spaCy's NER)."""
+    registry = RecognizerRegistry(supported_languages=["en"])
+    for recognizer in pattern_recognizers(entities, public_domains):
+        registry.add_recognizer(recognizer)
+    if "PERSON" in entities:
+        registry.add_recognizer(SpacyRecognizer(supported_entities=["PERSON"]))
+    return registry
