@@ -47,7 +47,8 @@ def request_dollars(cfg: LLMConfig, model: str, prompt_tokens: int, completion_t
         return 0.0
     p_in, p_out, p_cached = price
     plain = max(prompt_tokens - cache_read - cache_write, 0)
-    return (plain * p_in + cache_write * p_in * 1.25 + cache_read * p_cached + completion_tokens * p_out) / 1e6
+    total = plain * p_in + cache_write * p_in * 1.25 + cache_read * p_cached + completion_tokens * p_out
+    return total / 1e6
 
 
 class LLMClient:

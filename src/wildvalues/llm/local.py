@@ -91,10 +91,7 @@ class LocalBackend(LLMBackend):
     def complete(self, request: LLMRequest) -> LLMResponse:
         started = time.perf_counter()
         with self._lock:
-            if request.choices:
-                resp = self._score_choices(request)
-            else:
-                resp = self._generate(request)
+            resp = self._score_choices(request) if request.choices else self._generate(request)
         resp.latency_s = time.perf_counter() - started
         resp.model = self.model
         return resp
