@@ -1,12 +1,47 @@
-"""`wildvalues scrub` (placeholder until the stage exists)."""
+"""`wildvalues scrub`: replace PII in the workspace's conversations by typed placeholders."""
+
+from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
-from wildvalues.cli_common import not_built
+from wildvalues.cli_common import DEFAULT_WS, ConfigOpt, JsonOpt, WorkspaceOpt, emit_summary, fail
 
 
 def register(app: typer.Typer) -> None:
     @app.command("scrub")
-    def scrub_command() -> None:
-        """Replace PII in the workspace's conversations by typed placeholders (not built yet)."""
-        raise not_built("scrub", "issue 7")
+    def scrub_command(
+        workspace: WorkspaceOpt = DEFAULT_WS,
+        config: ConfigOpt = None,
+        entities: Annotated[str | None, typer.Option(
+            help="comma-separated Presidio entities to scrub (default: privacy.entities)")] = None,
+        score_threshold: Annotated[float | None, typer.Option(
+            help="minimum Presidio confidence for a replacement (default: privacy.score_threshold)")] = None,
+        limit: Annotated[int | None, typer.Option(help="scrub at most this many pending conversations")] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Replace PII (e-mails, phones, cards, ids, addresses, URLs, names) by [TYPE] placeholders.
+
+        Reads raw.messages, writes scrubbed_messages; conversations already scrubbed are skipped.
+        """
+        from wildvalues.config import load_config
+        from wildvalues.workspace import Workspace
+
+        overrides = {"privacy.score_threshold": score_threshold}
+        if entities:
+            overrides["privacy.entities"] = [e.strip().upper() for e in entities.split(",") if e.strip()]
+        try:
+            cfg = load_config(config, overrides)
+        except (OSError, ValueError) as exc:
+            raise fail(f"config: {exc}") from exc
+        if not (workspace / "raw.duckdb").exists():
+            raise fail(f"no raw store in {workspace} (run `wildvalues ingest` first)")
+        from wildvalues.privacy.scrub import scrub_workspace
+
+        with Workspace(workspace) as ws:
+            try:
+                summary = scrub_workspace(ws, cfg.privacy, progress=not as_json, limit=limit)
+            except (ValueError, RuntimeError) as exc:
+                raise fail(str(exc)) from exc
+        emit_summary("wildvalues scrub", summary, as_json)

@@ -84,7 +84,16 @@ def _analyze(texts: Sequence[str], cfg: PrivacyConfig) -> list[list[Entity]]:
     batch = BatchAnalyzerEngine(analyzer_engine=analyzer)
     found = batch.analyze_iterator(list(texts), language="en", batch_size=max(1, cfg.batch_conversations),
                                    entities=list(entities), score_threshold=cfg.score_threshold)
-    return [[Entity(r.entity_type, r.start, r.end, float(r.score)) for r in results] for results in found]
+    return [[_trimmed(text, Entity(r.entity_type, r.start, r.end, float(r.score))) for r in results]
+            for text, results in zip(texts, found, strict=True)]
+
+
+def _trimmed(text: str, ent: Entity) -> Entity:
+    """Drop sentence punctuation a pattern swallowed at the end ("...in/jane-doe." -> "...in/jane-doe")."""
+    end = ent.end
+    while end > ent.start + 1 and text[end - 1] in ".,;:!?)":
+        end -= 1
+    return Entity(ent.entity_type, ent.start, end, ent.score, ent.source) if end != ent.end else ent
 
 
 def _recurring_strings(texts: Sequence[str], findings: Sequence[Sequence[Entity]]) -> dict[str, str]:
