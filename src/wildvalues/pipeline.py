@@ -1,12 +1,120 @@
-"""`wildvalues run`: every stage in order (placeholder until the stages exist)."""
+"""`wildvalues run`: every stage in order, on one workspace.
+
+ingest -> scrub -> extract -> taxonomy -> analyze -> report. Each stage is the same function its own
+command calls; this module only chains them and reports what each did. A stage that is not built
+stops the run with a plain message and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
-from wildvalues.cli_common import not_built
+from wildvalues.cli_common import ConfigOpt, JsonOpt, WorkspaceOpt, console, emit_summary, fail
+from wildvalues.config import Config, load_config
+from wildvalues.workspace import DEFAULT_WORKSPACE, Workspace
+
+# (stage name, module, function) in pipeline order
+STAGES: tuple[tuple[str, str, str], ...] = (
+    ("ingest", "wildvalues.ingest", "ingest"),
+    ("scrub", "wildvalues.privacy.scrub", "scrub_workspace"),
+    ("extract", "wildvalues.extract", "extract_workspace"),
+    ("taxonomy", "wildvalues.taxonomy", "build_taxonomy"),
+    ("analyze", "wildvalues.analyze", "analyze_workspace"),
+    ("report", "wildvalues.report", "build_report"),
+)
+
+
+class StageMissing(RuntimeError):
+    """A pipeline stage has not been built."""
+
+
+def stage_function(name: str) -> Callable[..., Any]:
+    for stage, module_name, func_name in STAGES:
+        if stage == name:
+            try:
+                module = importlib.import_module(module_name)
+                return getattr(module, func_name)
+            except (ImportError, AttributeError) as exc:
+                raise StageMissing(f"stage '{name}' is not built yet ({module_name}.{func_name}: {exc})") from exc
+    raise KeyError(name)
+
+
+def _as_dict(summary: Any) -> dict[str, Any]:
+    if hasattr(summary, "model_dump"):
+        return summary.model_dump()
+    return dict(summary) if summary is not None else {}
+
+
+def run_pipeline(paths: list[Path], ws: Workspace, cfg: Config, *, sample: int | None = None, seed: int = 0,
+                 fmt: str = "auto", limit: int | None = None, include_examples: bool = False
+                 ) -> dict[str, Any]:
+    """Run all stages; return each stage's summary under its name (plus seconds per stage)."""
+    results: dict[str, Any] = {}
+    for stage, _, _ in STAGES:
+        func = stage_function(stage)
+        started = time.perf_counter()
+        console.rule(f"[bold]{stage}")
+        if stage == "ingest":
+            summary = func(paths, ws, fmt=fmt, sample=sample, seed=seed, cfg=cfg.ingest)
+        elif stage == "scrub":
+            summary = func(ws, cfg.privacy)
+        elif stage == "extract":
+            summary = func(ws, cfg, limit=limit)
+        elif stage == "report":
+            summary = func(ws, cfg, include_examples=include_examples)
+        else:
+            summary = func(ws, cfg)
+        results[stage] = _as_dict(summary)
+        results[stage]["stage_seconds"] = round(time.perf_counter() - started, 2)
+    return results
 
 
 def register(app: typer.Typer) -> None:
     @app.command("run")
-    def run_command() -> None:
-        """Run every stage: ingest, scrub, extract, taxonomy, analyze, report (not built yet)."""
-        raise not_built("run", "issue 2")
+    def run_command(
+        paths: Annotated[list[Path] | None, typer.Argument(help="chat log files (see `ingest --help`)")] = None,
+        demo: Annotated[bool, typer.Option("--demo", help="use the embedded demo corpus (ShareGPT)")] = False,
+        sample: Annotated[int | None, typer.Option(help="ingest a random sample of N conversations")] = None,
+        seed: Annotated[int, typer.Option(help="sampling seed")] = 0,
+        fmt: Annotated[str, typer.Option("--format", help="input format (auto-detected by default)")] = "auto",
+        limit: Annotated[int | None, typer.Option(help="extract at most N conversations")] = None,
+        include_examples: Annotated[bool, typer.Option(help="put scrubbed example snippets in the report")] = False,
+        workspace: WorkspaceOpt = DEFAULT_WORKSPACE,
+        config: ConfigOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Run every stage: ingest, scrub, extract, taxonomy, analyze, report."""
+        cfg = load_config(config)
+        inputs = list(paths or [])
+        if demo:
+            try:
+                from wildvalues.ingest import demo_source
+            except ImportError as exc:
+                raise fail(f"the demo corpus needs the ingest stage: {exc}") from exc
+            inputs.append(demo_source())
+            if sample is None:
+                sample = cfg_demo_sample()
+        if not inputs:
+            raise fail("give chat log files to read, or --demo for the embedded ShareGPT sample")
+        with Workspace(workspace) as ws:
+            try:
+                results = run_pipeline(inputs, ws, cfg, sample=sample, seed=seed, fmt=fmt, limit=limit,
+                                       include_examples=include_examples)
+            except StageMissing as exc:
+                raise fail(str(exc), code=3) from exc
+        report = results.get("report", {}).get("report_path") or str(ws.report_dir / "index.html")
+        emit_summary("wildvalues run", {"workspace": str(workspace), "report": report, **{
+            k: {kk: vv for kk, vv in v.items() if not isinstance(vv, dict | list)} for k, v in results.items()}},
+            as_json)
+        console.print(f"[bold green]report:[/] {report}")
+
+
+def cfg_demo_sample() -> int:
+    """How many ShareGPT conversations the demo samples by default."""
+    return 100
