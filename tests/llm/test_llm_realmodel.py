@@ -13,6 +13,7 @@ from wildvalues.llm.models import TEST_MODEL
 pytestmark = pytest.mark.realmodel
 
 SYSTEM = ChatMessage("system", "You answer with a single word.")
+SNOW = "What colour is fresh snow? Answer white or black."
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def q(text: str, **kw) -> LLMRequest:
 
 def test_local_choices_rank_obvious_cases_and_reuse_the_kv_cache(local_backend):
     client = get_client(LLMConfig(model=TEST_MODEL), backend=local_backend)
-    colour = client.complete(q("What colour is fresh snow? Answer white or black.", choices=("white", "black")))
+    colour = client.complete(q(SNOW, choices=("white", "black")))
     assert colour.text == "white" and colour.raw["mode"] == "first-token"
     assert colour.choice_logprobs["white"] > colour.choice_logprobs["black"] + 1.0
     # labels sharing their first token: full continuation scoring
@@ -62,7 +63,7 @@ def test_openai_backend_against_real_llamacpp_server(local_backend):
     client = get_client(cfg)
     resp = client.complete(q("What colour is the clear daytime sky?", max_tokens=6))
     assert resp.text and resp.prompt_tokens > 10 and 0 < resp.completion_tokens <= 6
-    colour = client.complete(q("What colour is fresh snow? Answer white or black.", choices=("white", "black")))
+    colour = client.complete(q(SNOW, choices=("white", "black")))
     assert colour.raw["mode"] == "first-token-logprobs"  # llama.cpp returns top_logprobs
     assert colour.text == "white" and colour.choice_logprobs["white"] > colour.choice_logprobs["black"]
     shared = client.complete(q("Is fire hot? Answer yes or no.", choices=("yes please", "yes no")))
