@@ -1,0 +1,50 @@
+"""The LLM privacy auditor through the real client with a scripted backend."""
+
+from __future__ import annotations
+
+from wildvalues.llm import LLMConfig, LLMError, get_client
+from wildvalues.llm.testing import ScriptedBackend
+from wildvalues.privacy.auditor import RATINGS, audit_clusters, audit_verdicts, withhold_low_rated
+
+CLUSTERS = [
+    {"name": "honesty and transparency", "description": "Being truthful and open about limitations."},
+    {"name": "helping Gerald Whitfield with his eviction", "description": "Letters to one named landlord."},
+    {"name": "medical appointment logistics", "description": "Rebooking referrals with a named GP."},
+]
+
+
+def _judge(req) -> str:
+    summary = req.messages[-1].content
+    if "Gerald" in summary:
+        return "1"
+    return "3" if "GP" in summary else "5"
+
+
+def test_ratings_follow_the_model_and_low_ones_are_withheld() -> None:
+    backend = ScriptedBackend(_judge)
+    client = get_client(LLMConfig(), backend=backend)
+    ratings = audit_clusters(client, CLUSTERS)
+    assert ratings == [5, 1, 3]
+    kept, withheld = withhold_low_rated(CLUSTERS, ratings, min_rating=4)
+    assert [c["name"] for c in kept] == ["honesty and transparency"] and withheld == 2
+    request = backend.calls[0]
+    assert request.choices == RATINGS and request.tag == "privacy.audit"
+    assert "identifies a specific person" in request.messages[0].content  # the rubric is sent
+
+
+def test_failed_calls_fail_closed() -> None:
+    def broken(req):
+        raise LLMError("server down")
+
+    client = get_client(LLMConfig(), backend=ScriptedBackend(broken))
+    verdicts = audit_verdicts(client, CLUSTERS[:1])
+    assert verdicts[0].rating == 1 and verdicts[0].failed
+
+
+def test_objects_with_attributes_are_accepted() -> None:
+    class Node:
+        name, description = "creative writing support", ""
+
+    client = get_client(LLMConfig(), backend=ScriptedBackend(lambda req: "4"))
+    assert audit_clusters(client, [Node()]) == [4]
+    assert audit_clusters(client, []) == []
