@@ -1,12 +1,48 @@
-"""`wildvalues report` (placeholder until the stage exists)."""
+"""`wildvalues report`: write the HTML report and the exports, print the report's path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from wildvalues.cli_common import not_built
+from wildvalues.cli_common import DEFAULT_WS, ConfigOpt, JsonOpt, WorkspaceOpt, emit_summary, fail
 
 
 def register(app: typer.Typer) -> None:
     @app.command("report")
-    def report_command() -> None:
-        """Write the HTML report and exports (not built yet)."""
-        raise not_built("report", "issue 8")
+    def report_command(
+        workspace: WorkspaceOpt = DEFAULT_WS,
+        include_examples: Annotated[
+            bool,
+            typer.Option(
+                "--include-examples",
+                help="add scrubbed snippets from clusters that pass every privacy threshold",
+            ),
+        ] = False,
+        out: Annotated[
+            Path | None, typer.Option("--out", help="output folder (default: <workspace>/report)")
+        ] = None,
+        config: ConfigOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Write report/index.html (self-contained, offline) plus CSV/Parquet exports and manifest.json."""
+        from wildvalues.config import load_config
+        from wildvalues.report.build import build_report
+        from wildvalues.workspace import Workspace
+
+        if not (workspace / "wildvalues.duckdb").exists():
+            raise fail(f"no workspace at {workspace} (run `wildvalues ingest` or `wildvalues run` first)")
+        cfg = load_config(
+            config,
+            {
+                "report.include_examples": include_examples or None,
+                "report.out_dir": str(out) if out else None,
+            },
+        )
+        with Workspace(workspace) as ws:
+            summary = build_report(ws, cfg)
+        emit_summary("wildvalues report", summary, as_json)
+        if not as_json:
+            typer.echo(summary["report"])
