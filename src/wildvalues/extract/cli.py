@@ -1,17 +1,178 @@
-"""`wildvalues extract` and `wildvalues eval` (placeholders until the stage exists)."""
+"""`wildvalues extract` (features for a workspace) and `wildvalues eval` (agreement with labelled data)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from wildvalues.cli_common import not_built
+from wildvalues.cli_common import DEFAULT_WS, ConfigOpt, JsonOpt, WorkspaceOpt, console, emit_summary, fail
+
+ModeOpt = Annotated[
+    str | None, typer.Option("--mode", help="fast (default) or paper (one prompt per feature)")
+]
+PromptsOpt = Annotated[
+    Path | None, typer.Option("--prompts", help="folder of .txt templates overriding built-ins")
+]
+LimitOpt = Annotated[int | None, typer.Option("--limit", help="at most N conversations")]
+
+
+def _progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _config(config: Path | None, mode: str | None, prompts: Path | None, extra: dict | None = None):
+    from wildvalues.config import load_config
+
+    overrides = {"extract.mode": mode, "extract.prompts_dir": str(prompts) if prompts else None} | (
+        extra or {}
+    )
+    return load_config(config, overrides)
 
 
 def register(app: typer.Typer) -> None:
     @app.command("extract")
-    def extract_command() -> None:
-        """Extract values, response type and task per conversation (not built yet)."""
-        raise not_built("extract", "issue 4")
+    def extract_command(
+        workspace: WorkspaceOpt = DEFAULT_WS,
+        limit: LimitOpt = None,
+        mode: ModeOpt = None,
+        prompts: PromptsOpt = None,
+        config: ConfigOpt = None,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="count what would be extracted; no LLM")
+        ] = False,
+        allow_unscrubbed: Annotated[
+            bool, typer.Option("--allow-unscrubbed", help="read raw text when no scrubbed table")
+        ] = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Extract subjectivity, values, response type and task for each scrubbed conversation."""
+        from wildvalues.extract.prompts import PromptError
+        from wildvalues.extract.store import UnscrubbedError, extract_workspace
+        from wildvalues.workspace import Workspace
+
+        cfg = _config(config, mode, prompts)
+        with Workspace(workspace) as ws:
+            try:
+                with _progress() as bar:
+                    task = bar.add_task("extracting", total=None)
+                    summary = extract_workspace(
+                        ws,
+                        cfg,
+                        limit=limit,
+                        dry_run=dry_run,
+                        allow_unscrubbed=allow_unscrubbed or None,
+                        progress=lambda done, total: bar.update(task, completed=done, total=total),
+                    )
+            except (UnscrubbedError, PromptError) as exc:
+                raise fail(str(exc)) from exc
+        emit_summary("wildvalues extract", summary, as_json)
 
     @app.command("eval")
-    def eval_command() -> None:
-        """Score extraction against labelled conversations (not built yet)."""
-        raise not_built("eval", "issue 4")
+    def eval_command(
+        gold_file: Annotated[Path, typer.Argument(help="labelled JSONL (schema of shared/eval/README.md)")],
+        limit: LimitOpt = None,
+        mode: ModeOpt = None,
+        prompts: PromptsOpt = None,
+        config: ConfigOpt = None,
+        workspace: Annotated[
+            Path | None,
+            typer.Option("--workspace", "-w", help="keep the LLM call cache here (reruns are free)"),
+        ] = None,
+        no_llm: Annotated[
+            bool, typer.Option("--no-llm", help="heads only (no task / explicit values)")
+        ] = False,
+        save: Annotated[
+            Path | None, typer.Option("--save", help="write the predicted features as JSONL")
+        ] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Run extraction on labelled conversations and report agreement per feature (95% CIs)."""
+        from wildvalues.extract.core import extract_batch
+        from wildvalues.extract.evaluate import headline, score
+        from wildvalues.extract.gold import GoldFileError, load_gold
+
+        try:
+            gold = load_gold(gold_file, limit)
+        except (OSError, GoldFileError) as exc:
+            raise fail(str(exc)) from exc
+        cfg = _config(config, mode, prompts)
+        ws = client = None
+        if not no_llm:
+            from wildvalues.llm import get_client
+            from wildvalues.workspace import Workspace
+
+            ws = Workspace(workspace) if workspace else None
+            client = get_client(cfg.llm, workspace=ws)
+        features, started = [], time.perf_counter()
+        try:
+            with _progress() as bar:
+                task = bar.add_task(f"extracting ({cfg.extract.mode})", total=len(gold))
+                for record in gold:
+                    features += extract_batch([record], client, cfg.extract)
+                    bar.advance(task)
+        finally:
+            accounting = client.accounting() if client is not None else {}
+            if client is not None:
+                client.close()
+            if ws is not None:
+                ws.close()
+        elapsed = time.perf_counter() - started
+        if save:
+            save.write_text("".join(f.model_dump_json() + "\n" for f in features), encoding="utf-8")
+        result = score(gold, features)
+        result["seconds"] = round(elapsed, 1)
+        result["s_per_conversation"] = round(elapsed / max(len(gold), 1), 2)
+        result["llm"] = {
+            k: accounting.get(k) for k in ("calls", "cached", "new", "failed") if k in accounting
+        }
+        result["mode"], result["gold_file"] = cfg.extract.mode, str(gold_file)
+        if as_json:
+            emit_summary(
+                "wildvalues eval",
+                headline(result) | {"s/conversation": result["s_per_conversation"], "llm": result["llm"]},
+                False,
+            )
+            print(json.dumps(result, default=str))
+        else:
+            emit_summary(
+                "wildvalues eval",
+                headline(result) | {"s/conversation": result["s_per_conversation"], "llm": result["llm"]},
+                False,
+            )
+            _print_confusion(result)
+
+
+def _print_confusion(result: dict) -> None:
+    from rich.table import Table
+
+    matrix = result.get("response_type", {}).get("confusion_gold_by_pred")
+    if not matrix:
+        return
+    labels = list(matrix)
+    table = Table(title="response type: gold (rows) x predicted (columns)", title_justify="left")
+    table.add_column("gold")
+    short = {label: "".join(w[0] for w in label.split("_")).upper() for label in labels}
+    for label in labels:
+        table.add_column(short[label], justify="right")
+    table.add_column("recall", justify="right")
+    recall = result["response_type"]["recall_per_class"]
+    for label in labels:
+        r = recall.get(label)
+        table.add_row(
+            label, *[str(matrix[label][p]) for p in labels], f"{r['value']:.2f} (n={r['n']})" if r else "-"
+        )
+    console.print(table)
+    console.print("columns: " + ", ".join(f"{s} = {label}" for label, s in short.items()))

@@ -1,6 +1,30 @@
-from pydantic import BaseModel
+"""Settings of the extraction stage (section ``[extract]`` of the config)."""
+
+from pydantic import BaseModel, Field
 
 
 class ExtractConfig(BaseModel):
-    mode: str = "fast"  # fast | paper
+    mode: str = Field(
+        default="fast", description="fast (heads + short LLM calls) | paper (one prompt per feature)"
+    )
+    prompts_dir: str | None = Field(
+        default=None, description="folder of template files overriding the built-in ones"
+    )
+    # transcript truncation policy: every message is cut to head+tail characters, and the transcript keeps the
+    # first user turn plus the last turns up to max_transcript_chars.
     max_message_chars: int = 1500
+    message_tail_chars: int = 300
+    max_transcript_chars: int = 4000
+    # AI values: at most this many labels from the value head, those scoring >= min_ai_value_score
+    max_ai_values: int = 5
+    min_ai_value_score: float = 0.05
+    generate_task: bool = True
+    llm_gates: bool = False  # contrast log-prob gates; only used by a stacked head fitted on them
+    # ask the LLM for human / stated AI values only where surface cues suggest an explicit statement
+    # ("cues"), for every conversation ("all"), or never ("off")
+    explicit_values_gate: str = "cues"
+    embed_model: str = "all-MiniLM-L6-v2"
+    allow_unscrubbed: bool = False
+    heads_path: str | None = Field(
+        default=None, description="fitted heads JSON (default: the built-in heads_v1.json)"
+    )

@@ -1,0 +1,212 @@
+"""Extraction as a pure function over a batch of conversations: ``extract_batch(convs, client, cfg)``.
+
+Fast mode (default): calibrated heads over sentence embeddings and surface cues give response type,
+subjectivity and candidate AI values; the LLM adds contrast log-prob gates (refusal / values present /
+subjective), the task sentence, explicit human values and explicit stated AI values. Paper mode asks one
+generated prompt per feature, as published. Results are keyed by conversation id; nothing global changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from wildvalues.extract.config import ExtractConfig
+from wildvalues.extract.heads import HeadSet, load_heads
+from wildvalues.extract.llm_features import Outcome, contrast_scores, generate_parsed
+from wildvalues.extract.parse import parse_label_list, parse_sentence
+from wildvalues.extract.prompts import PromptSet, load_prompts
+from wildvalues.extract.signals import ai_may_state_values, signal_matrix, user_may_state_values
+from wildvalues.extract.transcript import ConversationLike, Turn, render, truncated_turns
+from wildvalues.records import RESPONSE_TYPES, Features
+
+LIST_REMINDER = (
+    "Answer again with only a comma-separated list of short value labels, or the single word none."
+)
+SENTENCE_REMINDER = "Answer again with only one short sentence describing the request."
+
+
+def extractor_name(client: Any) -> str:
+    if client is None:
+        return "heads-only"
+    backend = getattr(client, "backend", None)
+    model = getattr(client, "model", "") or getattr(backend, "model", "")
+    return f"{getattr(backend, 'name', 'llm')}:{model}"
+
+
+def extract_batch(
+    conversations: Sequence[ConversationLike],
+    client: Any,
+    cfg: ExtractConfig,
+    *,
+    prompts: PromptSet | None = None,
+    heads: HeadSet | None = None,
+) -> list[Features]:
+    """Features for each conversation, in input order. ``client=None`` runs the heads only (no LLM)."""
+    prompts = prompts or load_prompts(cfg.mode, cfg.prompts_dir)
+    turns = [truncated_turns(c, cfg) for c in conversations]
+    if cfg.mode == "paper":
+        from wildvalues.extract.paper_mode import extract_paper
+
+        if client is None:
+            raise ValueError("paper mode needs an LLM client")
+        return [
+            extract_paper(c.conversation_id, t, client, prompts)
+            for c, t in zip(conversations, turns, strict=True)
+        ]
+    heads = heads or load_heads(_heads_path(cfg))
+    signals = signal_matrix(turns, heads.embed_model) if turns else np.zeros((0, 0))
+    probs = {name: head.predict_proba(signals) for name, head in heads.heads.items()} if turns else {}
+    return [
+        _fast_one(c.conversation_id, t, i, probs, heads, client, prompts, cfg)
+        for i, (c, t) in enumerate(zip(conversations, turns, strict=True))
+    ]
+
+
+def _heads_path(cfg: ExtractConfig) -> Path:
+    from wildvalues.extract.heads import HEADS_FILE
+
+    return Path(getattr(cfg, "heads_path", None) or HEADS_FILE)
+
+
+def _class_probs(heads: HeadSet, probs: dict[str, np.ndarray], name: str, row: int) -> dict[str, float]:
+    return {c: float(p) for c, p in zip(heads.heads[name].classes, probs[name][row], strict=True)}
+
+
+def _fast_one(
+    cid: str,
+    turns: list[Turn],
+    row: int,
+    probs: dict[str, np.ndarray],
+    heads: HeadSet,
+    client: Any,
+    prompts: PromptSet,
+    cfg: ExtractConfig,
+) -> Features:
+    raw: dict[str, Any] = {}
+    failures: dict[str, str] = {}
+    rt = _class_probs(heads, probs, "response_type", row)
+    levels = _class_probs(heads, probs, "subjectivity_level", row)
+    p_subjective = _class_probs(heads, probs, "subjective", row)["True"]
+    transcript = render(turns)
+    gates: dict[str, float] | None = None
+    if client is not None and cfg.llm_gates:
+        outcome = contrast_scores(client, prompts, transcript)
+        gates, raw["contrasts"] = outcome.value, outcome.value
+        if outcome.failure:
+            failures["contrasts"] = outcome.failure
+    if "stack" in heads.heads and gates is not None:
+        rt, p_subjective = _stacked(heads, rt, p_subjective, gates)
+    response_type = max(rt, key=rt.__getitem__)
+    subjective = p_subjective >= 0.5
+    half = ("3", "4") if subjective else ("1", "2")
+    level = int(max(half, key=levels.__getitem__))
+    raw["response_type"] = {k: round(v, 4) for k, v in rt.items()}
+    raw["subjectivity"] = {
+        "p_subjective": round(p_subjective, 4),
+        "levels": {k: round(v, 4) for k, v in levels.items()},
+    }
+    value_head = heads.heads["ai_values"]
+    scores = probs["ai_values"][row]
+    order = np.argsort(-scores)[: cfg.max_ai_values]
+    ai_values = [value_head.classes[j] for j in order if scores[j] >= cfg.min_ai_value_score] or [
+        value_head.classes[order[0]]
+    ]
+    raw["ai_values"] = {value_head.classes[j]: round(float(scores[j]), 3) for j in order}
+
+    task = human_values = stated = None
+    if client is not None:
+        if cfg.generate_task:
+            task = _record(
+                generate_parsed(
+                    client,
+                    prompts.messages("task", transcript),
+                    parse_sentence,
+                    tag="extract.task",
+                    max_tokens=48,
+                    reminder=SENTENCE_REMINDER,
+                ),
+                "task",
+                raw,
+                failures,
+            )
+        gate = cfg.explicit_values_gate
+        if gate == "all" or (gate == "cues" and user_may_state_values(turns)):
+            human_values = _record(
+                generate_parsed(
+                    client,
+                    prompts.messages("human_values", transcript),
+                    parse_label_list,
+                    tag="extract.human_values",
+                    max_tokens=40,
+                    reminder=LIST_REMINDER,
+                ),
+                "human_values",
+                raw,
+                failures,
+            )
+        else:
+            raw["human_values"] = f"not asked (explicit_values_gate={gate}: no first-person statement)"
+        if gate == "all" or (gate == "cues" and ai_may_state_values(turns)):
+            stated = _record(
+                generate_parsed(
+                    client,
+                    prompts.messages("stated_ai_values", transcript),
+                    parse_label_list,
+                    tag="extract.stated_ai_values",
+                    max_tokens=40,
+                    reminder=LIST_REMINDER,
+                ),
+                "stated_ai_values",
+                raw,
+                failures,
+            )
+        else:
+            raw["stated_ai_values"] = f"not asked (explicit_values_gate={gate}: no statement of principle)"
+    else:
+        failures["llm"] = "no LLM client: task, human values and stated AI values not extracted"
+    return Features(
+        conversation_id=cid,
+        subjectivity_level=level,
+        subjective=subjective,
+        ai_values=ai_values,
+        human_values=human_values or [],
+        response_type=response_type,
+        task=task,
+        stated_ai_values=stated or [],
+        raw_outputs=raw,
+        failures=failures,
+        prompt_version=f"{prompts.version}+heads-{heads.feature_spec}",
+        extractor_model=extractor_name(client),
+    )
+
+
+def _record(outcome: Outcome, name: str, raw: dict[str, Any], failures: dict[str, str]) -> Any:
+    raw[name] = outcome.raw
+    if outcome.failure:
+        failures[name] = outcome.failure
+    return outcome.value
+
+
+def _stacked(
+    heads: HeadSet, rt: dict[str, float], p_subjective: float, gates: dict[str, float]
+) -> tuple[dict[str, float], float]:
+    """Second-stage heads over [log head probabilities, contrast scores] (fitted on a training subsample)."""
+    row = np.asarray(
+        [
+            [np.log(max(rt[c], 1e-6)) for c in RESPONSE_TYPES]
+            + [np.log(max(p_subjective, 1e-6)) - np.log(max(1 - p_subjective, 1e-6))]
+            + [gates[k] for k in sorted(gates)]
+        ],
+        dtype=np.float32,
+    )
+    stacked_rt = heads.heads["stack"].predict_proba(row)[0]
+    rt = dict.fromkeys(RESPONSE_TYPES, 0.0) | dict(
+        zip(heads.heads["stack"].classes, map(float, stacked_rt), strict=True)
+    )
+    if "stack_subjective" in heads.heads:
+        p_subjective = float(heads.heads["stack_subjective"].predict_proba(row)[0][-1])
+    return rt, p_subjective

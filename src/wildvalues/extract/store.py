@@ -1,0 +1,154 @@
+"""Extraction over a workspace: read scrubbed messages, skip what is done, write the ``features`` table."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from wildvalues.extract.config import ExtractConfig
+from wildvalues.extract.core import extract_batch
+from wildvalues.extract.prompts import load_prompts
+from wildvalues.records import Features, Message
+from wildvalues.workspace import Workspace
+
+FEATURES_DDL = """
+CREATE TABLE IF NOT EXISTS features (
+    conversation_id VARCHAR PRIMARY KEY, subjectivity_level INT, subjective BOOLEAN, ai_values VARCHAR[],
+    human_values VARCHAR[], response_type VARCHAR, task VARCHAR, stated_ai_values VARCHAR[], raw_outputs JSON,
+    failures JSON, prompt_version VARCHAR, extractor_model VARCHAR, run_id VARCHAR
+)"""
+
+
+class UnscrubbedError(RuntimeError):
+    pass
+
+
+@dataclass
+class TextConversation:
+    """A conversation as extraction sees it (scrubbed text unless explicitly allowed otherwise)."""
+
+    conversation_id: str
+    messages: list[Message]
+
+
+def load_conversations(ws: Workspace, allow_unscrubbed: bool = False) -> tuple[list[TextConversation], str]:
+    if ws.has_table("scrubbed_messages"):
+        table, source = "scrubbed_messages", "scrubbed"
+    elif allow_unscrubbed and ws.has_table("messages", schema="raw"):
+        table, source = "raw.messages", "raw (unscrubbed, allowed explicitly)"
+    else:
+        raise UnscrubbedError(
+            f"{ws.root}: no scrubbed_messages table; run `wildvalues scrub` first "
+            "(or pass --allow-unscrubbed to read raw text)"
+        )
+    rows = ws.con.execute(
+        f"SELECT conversation_id, role, content FROM {table} ORDER BY conversation_id, idx"
+    ).fetchall()
+    grouped: dict[str, list[Message]] = {}
+    for cid, role, content in rows:
+        if role in ("user", "assistant", "system", "tool"):
+            grouped.setdefault(cid, []).append(Message(role=role, content=content or ""))
+    return [TextConversation(cid, msgs) for cid, msgs in grouped.items()], source
+
+
+def write_features(ws: Workspace, features: list[Features]) -> None:
+    ws.con.execute(FEATURES_DDL)
+    for f in features:
+        ws.con.execute("DELETE FROM features WHERE conversation_id = ?", [f.conversation_id])
+        ws.con.execute(
+            "INSERT INTO features VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                f.conversation_id,
+                f.subjectivity_level,
+                f.subjective,
+                f.ai_values,
+                f.human_values,
+                f.response_type,
+                f.task,
+                f.stated_ai_values,
+                json.dumps(f.raw_outputs, default=str),
+                json.dumps(f.failures),
+                f.prompt_version,
+                f.extractor_model,
+                f.run_id,
+            ],
+        )
+
+
+def extract_workspace(
+    ws: Workspace,
+    cfg: Any,
+    client: Any = None,
+    limit: int | None = None,
+    dry_run: bool = False,
+    allow_unscrubbed: bool | None = None,
+    batch_size: int = 8,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Extract features for every scrubbed conversation not yet extracted with this prompt version.
+
+    ``cfg`` is the whole :class:`wildvalues.config.Config` (its ``extract`` and ``llm`` sections are used).
+    Returns the run's account: conversations read = already done + extracted + failed.
+    """
+    ecfg: ExtractConfig = cfg.extract
+    allow = ecfg.allow_unscrubbed if allow_unscrubbed is None else allow_unscrubbed
+    conversations, source = load_conversations(ws, allow)
+    prompts = load_prompts(ecfg.mode, ecfg.prompts_dir)
+    ws.con.execute(FEATURES_DDL)
+    done_rows = ws.con.execute("SELECT conversation_id, prompt_version FROM features").fetchall()
+    version_prefix = prompts.version
+    done = {cid for cid, version in done_rows if (version or "").startswith(version_prefix)}
+    todo = [c for c in conversations if c.conversation_id not in done]
+    if limit is not None:
+        todo = todo[:limit]
+    summary: dict[str, Any] = {
+        "source": source,
+        "conversations": len(conversations),
+        "already_extracted": len(conversations)
+        - len([c for c in conversations if c.conversation_id not in done]),
+        "to_extract": len(todo),
+        "mode": ecfg.mode,
+        "prompt_version": prompts.version,
+    }
+    if dry_run:
+        summary["dry_run"] = True
+        return summary
+    own_client = client is None
+    with ws.run("extract", {"limit": limit, "mode": ecfg.mode}, cfg.model_dump()) as run:
+        if own_client:
+            from wildvalues.llm import get_client
+
+            client = get_client(cfg.llm, workspace=ws, run_id=run.run_id)
+        started, written, with_failures = time.perf_counter(), 0, 0
+        try:
+            for start in range(0, len(todo), batch_size):
+                batch = extract_batch(todo[start : start + batch_size], client, ecfg, prompts=prompts)
+                for f in batch:
+                    f.run_id = run.run_id
+                write_features(ws, batch)
+                written += len(batch)
+                with_failures += sum(1 for f in batch if f.failures)
+                if progress:
+                    progress(written, len(todo))
+        finally:
+            accounting = client.accounting() if client is not None else {}
+            if own_client and client is not None:
+                client.close()
+        elapsed = time.perf_counter() - started
+        summary |= {
+            "extracted": written,
+            "with_failures": with_failures,
+            "seconds": round(elapsed, 1),
+            "s_per_conversation": round(elapsed / written, 2) if written else None,
+            "llm": {
+                k: accounting.get(k)
+                for k in ("calls", "cached", "new", "failed", "prompt_tokens", "completion_tokens", "dollars")
+                if k in accounting
+            },
+            "run_id": run.run_id,
+        }
+        run.counts.update({k: v for k, v in summary.items() if k != "llm"} | {"llm": summary["llm"]})
+    return summary
