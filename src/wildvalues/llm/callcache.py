@@ -1,9 +1,11 @@
 """The persistent call cache: one SQLite file in WAL mode beside the workspace databases.
 
-Each answer is written in its own committed transaction the moment it arrives (``synchronous=FULL``),
-keyed by :meth:`LLMRequest.cache_key`. A process killed with ``kill -9`` at any moment loses at most the
-call in flight (never a stored answer), and a rerun finds every stored answer, so nothing is paid twice
-and nothing is recorded twice (the key is the primary key; ``INSERT OR IGNORE``).
+Each answer is written in its own committed transaction the moment it arrives, keyed by
+:meth:`LLMRequest.cache_key`. A process killed with ``kill -9`` at any moment loses at most the call in
+flight (never a stored answer: a committed WAL transaction is in the OS's hands), and a rerun finds every
+stored answer, so nothing is paid twice and nothing is recorded twice (the key is the primary key;
+``INSERT OR IGNORE``). ``synchronous=NORMAL``: a power cut (not a process kill) may drop the last few
+commits, which are then simply asked again; the file is never corrupted.
 
 SQLite rather than DuckDB: the workspace's DuckDB file is held by the stage's own connection, while
 this cache is written from worker threads and must survive abrupt kills without a checkpoint.
@@ -60,7 +62,7 @@ class CallCache:
                                     isolation_level=None, timeout=60)
         if path:
             self._con.execute("PRAGMA journal_mode=WAL")
-            self._con.execute("PRAGMA synchronous=FULL")
+            self._con.execute("PRAGMA synchronous=NORMAL")
         self._con.executescript(_SCHEMA)
         self._lock = threading.Lock()
 

@@ -141,7 +141,9 @@ class LLMClient:
 
     def complete(self, req: LLMRequest) -> LLMResponse:
         """One request: from the cache if answered before, else the backend (retried, budgeted)."""
-        key = req.cache_key(self.backend.name, self.model)
+        return self._complete(req, req.cache_key(self.backend.name, self.model))
+
+    def _complete(self, req: LLMRequest, key: str) -> LLMResponse:
         if self.cfg.call_cache:
             hit = self.cache.get(key)
             if hit is not None:
@@ -196,7 +198,7 @@ class LLMClient:
 
         def run(i: int) -> None:
             try:
-                results[i] = self.complete(requests[i])
+                results[i] = self._complete(requests[i], keys[i])
             except LLMError as exc:
                 results[i] = exc
 
