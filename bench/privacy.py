@@ -4,8 +4,9 @@
 
 Rows: planted kinds (recall = share of planted occurrences fully replaced) and detected types
 (precision = share of replaced spans that overlap a planted string). Three scrubbers run on the same
-corpus in the same process: Presidio as configured (with per-conversation propagation), Presidio
-without propagation, and a straightforward regex-only baseline.
+corpus in the same process: Presidio as configured (with per-conversation propagation and proper-noun
+runs), Presidio without propagation, Presidio without proper-noun runs, and a straightforward regex-only
+baseline.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def main() -> None:
     runs: dict[str, Score] = {
         "presidio": score_corpus(corpus, presidio(PrivacyConfig())),
         "presidio-noprop": score_corpus(corpus, presidio(PrivacyConfig(propagate_within_conversation=False))),
+        "presidio-noNNP": score_corpus(corpus, presidio(PrivacyConfig(proper_noun_runs=False))),
         "regex": score_corpus(corpus, regex),
     }
     table = Table(title="recall per planted kind (occurrences fully replaced) | precision per detected kind")

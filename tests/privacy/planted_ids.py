@@ -102,7 +102,8 @@ def us_phone(rng: random.Random) -> str:
 
 
 def uk_phone(rng: random.Random) -> str:
-    num = f"{rng.randint(7400, 7999)} {rng.randint(100000, 999999)}"
+    # UK mobile ranges are 071-075 and 077-079 (076 is pagers and personal numbering)
+    num = f"{rng.choice([rng.randint(7100, 7599), rng.randint(7700, 7999)])} {rng.randint(100000, 999999)}"
     return rng.choice([f"0{num}", f"+44 {num}"])
 
 

@@ -44,10 +44,11 @@ def presidio_score() -> Score:
 def test_structured_kinds_are_all_removed(presidio_score: Score) -> None:
     missed = {k: presidio_score.planted[k] - presidio_score.caught[k] for k in STRUCTURED
               if presidio_score.caught[k] < presidio_score.planted[k]}
-    # measured 2026-11: one UK mobile of 50 phone occurrences is not valid for libphonenumber's GB rules
-    assert sum(missed.values()) <= 2, missed
+    assert not missed  # measured: every structured occurrence replaced (bench/privacy.py)
 
 
 def test_names_mostly_removed_and_few_false_alarms(presidio_score: Score) -> None:
-    assert presidio_score.recall("PERSON") >= 0.85  # spaCy's small model; measured 0.89 with propagation
-    assert presidio_score.precision() >= 0.9
+    # measured 1.00 (0.985 without proper-noun runs); the corpus and the name cues were written together,
+    # so real-world name recall is lower: this guards against regressions, it is not the headline figure.
+    assert presidio_score.recall("PERSON") >= 0.95
+    assert presidio_score.precision() >= 0.9  # measured 0.93: places/titles after "Dear" etc. read as names

@@ -18,7 +18,8 @@ def register(app: typer.Typer) -> None:
             help="comma-separated Presidio entities to scrub (default: privacy.entities)")] = None,
         score_threshold: Annotated[float | None, typer.Option(
             help="minimum Presidio confidence for a replacement (default: privacy.score_threshold)")] = None,
-        limit: Annotated[int | None, typer.Option(help="scrub at most this many pending conversations")] = None,
+        limit: Annotated[int | None, typer.Option(
+            help="scrub at most this many pending conversations")] = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Replace PII (e-mails, phones, cards, ids, addresses, URLs, names) by [TYPE] placeholders.

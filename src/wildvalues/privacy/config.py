@@ -40,6 +40,9 @@ class PrivacyConfig(BaseModel):
         "wikipedia.org", "python.org", "google.com", "youtube.com", "amazon.com", "github.com",
         "stackoverflow.com", "openai.com", "anthropic.com", "microsoft.com", "apple.com", "bbc.co.uk",
     ])
+    # Also read runs of 2-3 title-case proper nouns as names (catches names spaCy's NER mislabels, at the
+    # cost of replacing some place and brand names too).
+    proper_noun_runs: bool = True
     # Names found anywhere in a conversation are replaced in all its messages (catches NER misses).
     propagate_within_conversation: bool = True
     batch_conversations: int = 64  # conversations per database write / spaCy pipe batch

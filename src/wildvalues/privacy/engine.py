@@ -57,9 +57,10 @@ def shared_nlp_engine() -> NlpEngine:
 
 
 @functools.cache
-def analyzer_for(entities: tuple[str, ...], public_domains: tuple[str, ...] = ()) -> AnalyzerEngine:
+def analyzer_for(entities: tuple[str, ...], public_domains: tuple[str, ...] = (),
+                 proper_noun_runs: bool = True) -> AnalyzerEngine:
     """An analyzer for exactly these entities (cached: building one loads spaCy, ~1 s)."""
     from wildvalues.privacy.recognizers import build_registry
 
-    return AnalyzerEngine(registry=build_registry(entities, public_domains), nlp_engine=shared_nlp_engine(),
-                          supported_languages=["en"])
+    registry = build_registry(entities, public_domains, proper_noun_runs)
+    return AnalyzerEngine(registry=registry, nlp_engine=shared_nlp_engine(), supported_languages=["en"])

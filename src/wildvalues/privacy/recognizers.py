@@ -11,7 +11,14 @@ import functools
 import re
 
 import tldextract
-from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerRegistry
+from presidio_analyzer import (
+    EntityRecognizer,
+    LocalRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerRegistry,
+    RecognizerResult,
+)
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
     EmailRecognizer,
@@ -127,6 +134,85 @@ class StreetAddressRecognizer(PatternRecognizer):
         )
 
 
+# Where chats introduce people by name: self-introductions, greetings, sign-offs and relations.
+_NAME = r"[A-Z][a-z]+(?:[\-'][A-Z]?[a-z]+)?(?: [A-Z][a-z]+(?:[\-'][A-Z]?[a-z]+)?){0,2}"
+_INTRO = r"(?i:my name is|my name's|i am|i'm|call me|name:|signed|bill to|billed to|invoice to|attn:?|c/o)"
+_GREETING = r"(?i:dear|hi|hello|hey|thanks|thank you)"
+_SIGN_OFF = (r"(?i:regards|thank you|thanks|sincerely|best wishes|best|cheers|yours truly|love),?"
+             r"[ \t]*\n[ \t]*")
+_RELATION = (r"(?i:manager|landlord|landlady|doctor|dr\.?|gp|colleague|boss|wife|husband|partner|son|"
+             r"daughter|mother|father|mum|mom|dad|sister|brother|friend|neighbou?r|tenant|client|teacher|lawyer|"
+             r"coworker|co-worker|roommate|flatmate)(?: is| was| named| called|,)?")
+_NOT_A_NAME = frozenset({"The", "This", "That", "It", "There", "Here", "Sure", "Yes", "No", "Ok", "Okay",
+                         "Please", "Thanks", "Thank", "Hello", "Hi", "Dear", "Not", "Just", "Also", "So"})
+
+
+class NameCueRecognizer(PatternRecognizer):
+    """Capitalised words right after a cue that introduces a person ("my name is", "Dear", "Regards,").
+
+    Complements spaCy's small NER model, which misses many names in short chat turns; anything found is
+    then replaced throughout the conversation by the scrubber's propagation step.
+    """
+
+    def __init__(self) -> None:
+        patterns = [Pattern(name, rf"(?<=\b{cue}\s+){_NAME}\b", 0.6) for name, cue in (
+            ("introduction", _INTRO), ("greeting", _GREETING), ("relation", _RELATION))]
+        patterns.append(Pattern("sign-off", rf"(?<={_SIGN_OFF}){_NAME}[ \t]*$", 0.6))
+        full_name = r"[A-Z][a-z]+ [A-Z][a-z]+(?:[\-'][A-Z]?[a-z]+)?"
+        patterns.append(Pattern("this is", rf"(?<=\b(?i:this is)\s+){full_name}\b", 0.6))
+        super().__init__(supported_entity="PERSON", name="NameCueRecognizer", patterns=patterns,
+                         global_regex_flags=re.MULTILINE)
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        return pattern_text.split()[0] in _NOT_A_NAME
+
+
+class ProperNounRunRecognizer(LocalRecognizer):
+    """Two or three adjacent title-case proper nouns (spaCy tagger) read as a person's full name.
+
+    spaCy's small NER model often labels unfamiliar full names as places or organisations, or not at
+    all ("forward the logs to Diego Adeyemi"). Runs that the NER model calls a date, product, event,
+    law, language or work of art are skipped. The price is some places and brand names replaced too.
+    """
+
+    SKIP_LABELS = frozenset({"DATE", "TIME", "PRODUCT", "EVENT", "LAW", "LANGUAGE", "WORK_OF_ART", "MONEY",
+                             "NORP", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT"})
+    _MONTHS_DAYS = frozenset({
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+        "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    })
+
+    def __init__(self, score: float = 0.4) -> None:
+        self.score = score
+        super().__init__(supported_entities=["PERSON"], name="ProperNounRunRecognizer",
+                         supported_language="en")
+
+    def load(self) -> None:
+        """Nothing to load: works on the tokens the NLP engine already produced."""
+
+    def _is_name_token(self, tok: object) -> bool:
+        text = tok.text
+        return (tok.tag_ == "NNP" and tok.is_alpha and len(text) >= 2 and text[0].isupper()
+                and text[1:].islower() and text not in _NOT_A_NAME and text not in self._MONTHS_DAYS)
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None) -> list[RecognizerResult]:
+        doc = getattr(nlp_artifacts, "tokens", None)
+        if doc is None or "PERSON" not in entities:
+            return []
+        skip = {i for ent in doc.ents if ent.label_ in self.SKIP_LABELS for i in range(ent.start, ent.end)}
+        results, run = [], []
+        for tok in [*doc, None]:
+            if tok is not None and self._is_name_token(tok) and tok.i not in skip and (
+                    not run or tok.i == run[-1].i + 1):
+                run.append(tok)
+                continue
+            if 2 <= len(run) <= 3:
+                start, end = run[0].idx, run[-1].idx + len(run[-1].text)
+                results.append(RecognizerResult("PERSON", start, end, self.score))
+            run = [tok] if tok is not None and self._is_name_token(tok) and tok.i not in skip else []
+        return results
+
+
 def pattern_recognizers(entities: tuple[str, ...], public_domains: tuple[str, ...] = ()
                         ) -> list[EntityRecognizer]:
     """The recognizers that need no NLP model, for the requested entities."""
@@ -154,11 +240,15 @@ def pattern_recognizers(entities: tuple[str, ...], public_domains: tuple[str, ..
     return [makers[e]() for e in entities if e in makers]
 
 
-def build_registry(entities: tuple[str, ...], public_domains: tuple[str, ...] = ()) -> RecognizerRegistry:
+def build_registry(entities: tuple[str, ...], public_domains: tuple[str, ...] = (),
+                   proper_noun_runs: bool = True) -> RecognizerRegistry:
     """A registry holding exactly the recognizers for ``entities`` (PERSON comes from spaCy's NER)."""
     registry = RecognizerRegistry(supported_languages=["en"])
     for recognizer in pattern_recognizers(entities, public_domains):
         registry.add_recognizer(recognizer)
     if "PERSON" in entities:
         registry.add_recognizer(SpacyRecognizer(supported_entities=["PERSON"]))
+        registry.add_recognizer(NameCueRecognizer())
+        if proper_noun_runs:
+            registry.add_recognizer(ProperNounRunRecognizer())
     return registry

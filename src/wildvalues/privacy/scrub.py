@@ -80,7 +80,7 @@ def _analyze(texts: Sequence[str], cfg: PrivacyConfig) -> list[list[Entity]]:
     from wildvalues.privacy.engine import analyzer_for
 
     entities = tuple(cfg.entities)
-    analyzer = analyzer_for(entities, tuple(cfg.public_domains))
+    analyzer = analyzer_for(entities, tuple(cfg.public_domains), cfg.proper_noun_runs)
     batch = BatchAnalyzerEngine(analyzer_engine=analyzer)
     found = batch.analyze_iterator(list(texts), language="en", batch_size=max(1, cfg.batch_conversations),
                                    entities=list(entities), score_threshold=cfg.score_threshold)
