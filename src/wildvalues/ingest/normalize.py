@@ -64,7 +64,7 @@ def excerpt(raw: Any, limit: int = 200) -> str:
             raw = json.dumps(raw, ensure_ascii=False, default=repr)[: limit * 2]
         except (ValueError, RecursionError):
             raw = repr(raw)[: limit * 2]
-    return raw[:limit].encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw[:limit].encode("utf-8", "backslashreplace").decode("utf-8")[:limit]
 
 
 def content_text(content: Any, where: str) -> str:

@@ -93,7 +93,9 @@ def _parse_line(line: bytes) -> Any:
     except RecursionError:
         return Problem("JSON nested too deeply", excerpt(text))
     except json.JSONDecodeError as exc:
-        hint = " (line cut off: truncated record?)" if exc.pos >= len(text.rstrip()) else ""
+        cut = isinstance(line, streams.Unterminated) and (
+            exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"))
+        hint = " (the file ends inside this record: truncated)" if cut else ""
         return Problem(f"invalid JSON: {exc.msg} at column {exc.colno}{hint}", excerpt(text),
                        truncated=bool(hint))
 
@@ -106,8 +108,8 @@ def _parquet_records(source: Source, cfg: IngestConfig) -> Iterator[tuple[str, A
         row = 0
         for batch in parquet.iter_batches(batch_size=1000):
             for record in batch.to_pylist():
-                yield f"row {row}", record
                 row += 1
+                yield f"row {row}", record
     except (OSError, ValueError) as exc:  # pyarrow.ArrowInvalid is a ValueError
         yield "file", Problem(f"unreadable Parquet: {exc}", fatal=True)
 

@@ -119,7 +119,7 @@ class RawWriter:
             "source_file": [r.source_file for r in batch],
             "location": [r.location for r in batch],
             "reason": [_safe(r.reason) for r in batch],
-            "excerpt": [_safe(r.excerpt[:200]) for r in batch],
+            "excerpt": [_safe(r.excerpt)[:200] for r in batch],
         })
         self.ws.con.register("wv_ingest_quarantine", table)
         self.ws.con.execute("INSERT INTO raw.quarantine (run_id, source_file, location, reason, excerpt) "

@@ -91,9 +91,35 @@ def open_binary(path: Path) -> tuple[BinaryIO, BinaryIO]:
     return zstandard.ZstdDecompressor().stream_reader(raw), raw  # type: ignore[return-value]
 
 
+class Unterminated(bytes):
+    """The last line of a file that does not end with a newline (a cut-off record if it fails to parse)."""
+
+
+_PENDING_ERROR = "_wildvalues_pending_error"
+
+
 def _read(stream: BinaryIO, size: int) -> bytes | Problem:
+    """Up to ``size`` bytes. Decompressors raise on a cut or corrupt stream; the bytes decoded before the
+    fault are returned first (``read1`` steps) and the fault is reported on the next call."""
+    pending = getattr(stream, _PENDING_ERROR, None)
     try:
-        return stream.read(size)
+        if pending is not None:
+            raise pending
+        if not hasattr(stream, "read1"):
+            return stream.read(size)
+        pieces, got = [], 0
+        try:
+            while got < size:
+                piece = stream.read1(size - got)
+                if not piece:
+                    break
+                pieces.append(piece)
+                got += len(piece)
+        except STREAM_ERRORS as exc:
+            if not pieces:
+                raise
+            setattr(stream, _PENDING_ERROR, exc)
+        return b"".join(pieces)
     except STREAM_ERRORS as exc:
         truncated = isinstance(exc, EOFError)
         what = ("file ends inside the compressed stream (truncated)" if truncated
@@ -140,7 +166,7 @@ def iter_lines(stream: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes | 
     if size or parts or overflow_head is not None:
         lineno += 1
         if overflow_head is None and size <= max_bytes:
-            yield lineno, b"".join(parts)
+            yield lineno, Unterminated(b"".join(parts))
         else:
             yield lineno, Problem(f"last line is {size:,} bytes, over max_record_bytes={max_bytes:,}",
                                   excerpt_of(overflow_head or b""))

@@ -17,9 +17,7 @@ _COLUMNS = {"messages", "model", "user", "user_id", "created", "timestamp", "lan
 
 
 def looks_like(record: dict[str, Any]) -> bool:
-    messages = record.get("messages")
-    return isinstance(messages, list) and (not messages or (isinstance(messages[0], dict)
-                                                            and "role" in messages[0]))
+    return isinstance(record.get("messages"), list)
 
 
 def _content(message: dict[str, Any]) -> Any:

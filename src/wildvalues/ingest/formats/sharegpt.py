@@ -16,9 +16,7 @@ _COLUMNS = {"conversations", "model", "language", "user_id", "timestamp"}
 
 
 def looks_like(record: dict[str, Any]) -> bool:
-    turns = record.get("conversations")
-    return isinstance(turns, list) and (not turns or (isinstance(turns[0], dict)
-                                                      and ("from" in turns[0] or "value" in turns[0])))
+    return isinstance(record.get("conversations"), list)
 
 
 def convert(record: dict[str, Any], ctx: RecordContext) -> list[Conversation]:

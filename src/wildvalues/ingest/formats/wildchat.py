@@ -18,8 +18,7 @@ _COLUMNS = {"conversation", "model", "timestamp", "tstamp", "language", "hashed_
 
 
 def looks_like(record: dict[str, Any]) -> bool:
-    turns = record.get("conversation")
-    return isinstance(turns, list) and (not turns or (isinstance(turns[0], dict) and "role" in turns[0]))
+    return isinstance(record.get("conversation"), list)
 
 
 def convert(record: dict[str, Any], ctx: RecordContext) -> list[Conversation]:
