@@ -30,15 +30,28 @@ if TYPE_CHECKING:
     from wildvalues.llm.client import LLMClient
 
 __all__ = ["BudgetExceeded", "ChatMessage", "LLMBackend", "LLMConfig", "LLMError", "LLMRequest",
-           "LLMResponse", "RetryableLLMError", "get_client", "make_backend"]
+           "LLMResponse", "RetryableLLMError", "get_client", "make_backend",
+           "release_local_backends"]
+
+
+_LOCAL_BACKENDS: dict[tuple[Any, ...], LLMBackend] = {}
 
 
 def make_backend(cfg: LLMConfig) -> LLMBackend:
-    """The bare backend named by ``cfg.backend`` (no cache, no budget): for benchmarks and tests."""
+    """The bare backend named by ``cfg.backend`` (no cache, no budget): for benchmarks and tests.
+
+    Local backends are shared per process (same model file, context and threads): the model is loaded
+    once and every client reuses its KV cache; ``release_local_backends()`` frees them.
+    """
     if cfg.backend == "local":
         from wildvalues.llm.local import LocalBackend
 
-        return LocalBackend(cfg)
+        key = (cfg.model, cfg.model_path, cfg.n_ctx, cfg.threads, cfg.choice_top_k, cfg.timeout_s)
+        if key not in _LOCAL_BACKENDS:
+            backend = LocalBackend(cfg)
+            backend.shared = True
+            _LOCAL_BACKENDS[key] = backend
+        return _LOCAL_BACKENDS[key]
     if cfg.backend == "openai":
         from wildvalues.llm.openai_backend import OpenAIBackend
 
@@ -48,6 +61,12 @@ def make_backend(cfg: LLMConfig) -> LLMBackend:
 
         return AnthropicBackend(cfg)
     raise ValueError(f"unknown llm.backend {cfg.backend!r} (expected local, openai or anthropic)")
+
+
+def release_local_backends() -> None:
+    """Stop the shared in-process llama.cpp servers (they also stop at interpreter exit)."""
+    while _LOCAL_BACKENDS:
+        _LOCAL_BACKENDS.popitem()[1].close()
 
 
 def get_client(cfg: LLMConfig, workspace: Any = None, run_id: str | None = None,

@@ -80,6 +80,7 @@ class LLMBackend(ABC):
 
     name: str = "abstract"
     model: str = ""
+    shared: bool = False  # True for process-wide backends that LLMClient.close() must not close
 
     @abstractmethod
     def complete(self, request: LLMRequest) -> LLMResponse:

@@ -253,7 +253,8 @@ class LLMClient:
 
     def close(self) -> None:
         self.save_accounting()
-        self.backend.close()
+        if not getattr(self.backend, "shared", False):  # shared local models outlive one client
+            self.backend.close()
         self.cache.close()
 
     def __enter__(self) -> LLMClient:
