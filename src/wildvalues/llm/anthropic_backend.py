@@ -10,7 +10,9 @@ transcript message followed by a question message works as intended.)
 Choices: Claude gives no log-probs, so the answer is generated with an instruction naming the labels
 and parsed strictly (:func:`wildvalues.llm.choices.parse_choice`); an answer naming no label is an
 error, never a guess. ``json_schema`` is enforced through a forced tool call whose ``input_schema`` is
-the schema; the tool input is returned as JSON text. ``grammar`` is not supported (LLMError).
+the schema; the tool input is returned as JSON text (tools are part of Anthropic's cached prefix, so
+requests with one schema share their cache entry, plain requests another). ``grammar`` is not supported
+(LLMError).
 Retries on 429/5xx/timeouts/overload are the SDK's own (``max_retries``). Temperature is sent (as an
 extra body field, the installed SDK has no argument for it) only to ``claude-3*`` models.
 """
@@ -68,7 +70,7 @@ class AnthropicBackend(LLMBackend):
         import anthropic
 
         self._anthropic = anthropic
-        key = cfg.api_key or os.environ.get("ANTHROPIC_API_KEY")
+        key = cfg.api_key_value() or os.environ.get("ANTHROPIC_API_KEY")
         if not key:
             raise LLMError("anthropic backend: no API key (set llm.api_key, WILDVALUES_LLM__API_KEY or "
                            "ANTHROPIC_API_KEY)")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 # Dollars per million tokens: (input, output, cached-input read). USER-EDITABLE: prices change; override
 # them in wildvalues.toml under [llm.prices] (e.g. "claude-3-5-sonnet-20241022" = [3.0, 15.0, 0.3]).
@@ -24,7 +24,7 @@ class LLMConfig(BaseModel):
     model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"  # registry name (local) or the endpoint's model id
     model_path: str | None = None  # local: any GGUF file instead of a registry model
     base_url: str | None = None  # openai: OpenAI-compatible endpoint; anthropic: API base (tests/proxies)
-    api_key: str | None = None  # else env OPENAI_API_KEY / ANTHROPIC_API_KEY
+    api_key: SecretStr | None = None  # else env OPENAI_API_KEY / ANTHROPIC_API_KEY; never stored in runs
     concurrency: int = 1  # parallel calls in complete_many
     threads: int = 2  # local: CPU threads for llama.cpp
     n_ctx: int = 8192  # local: context window (tokens)
@@ -38,6 +38,9 @@ class LLMConfig(BaseModel):
     budget_tokens: int | None = None
     budget_dollars: float | None = None
     prices: dict[str, tuple[float, float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+
+    def api_key_value(self) -> str | None:
+        return self.api_key.get_secret_value() if self.api_key else None
 
     def price_for(self, model: str) -> tuple[float, float, float] | None:
         """Price triple of ``model`` (longest matching prefix in the table), None if unknown/free."""

@@ -121,7 +121,7 @@ class LocalBackend(LLMBackend):
     def _score_choices(self, request: LLMRequest) -> LLMResponse:
         labels = list(dict.fromkeys(request.choices or ()))
         prompt_tokens = self.tokenize(self.render(request), special=True)
-        label_tokens = {label: self.tokenize(label, special=False) for label in labels}
+        label_tokens = {label: self._label_tokens(label) for label in labels}
         for label, toks in label_tokens.items():
             if not toks:
                 raise LLMError(f"choice {label!r} tokenizes to nothing")
@@ -160,6 +160,12 @@ class LocalBackend(LLMBackend):
             raw={"mode": mode, "scoring_calls": len(prefixes), "kv_cache_tokens": cache_hits,
                  "evaluated_tokens": evaluated, "bounded": sorted(set(bounded))},
         )
+
+    def _label_tokens(self, label: str) -> list[int]:
+        cache = self.__dict__.setdefault("_label_cache", {})
+        if label not in cache:
+            cache[label] = self.tokenize(label, special=False)
+        return cache[label]
 
     def _end_of_turn_token(self) -> int:
         if not hasattr(self, "_eot"):

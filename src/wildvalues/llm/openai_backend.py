@@ -37,7 +37,7 @@ class OpenAIBackend(LLMBackend):
         import openai
 
         self._openai = openai
-        key = cfg.api_key or os.environ.get("OPENAI_API_KEY")
+        key = cfg.api_key_value() or os.environ.get("OPENAI_API_KEY")
         if not key and cfg.base_url:
             key = "not-needed"  # local servers (llama.cpp, vLLM) usually take any key
         if not key:
@@ -85,8 +85,10 @@ class OpenAIBackend(LLMBackend):
     def _generate(self, request: LLMRequest) -> LLMResponse:
         args = self._common(request)
         if request.json_schema is not None:
+            # OpenAI's strict mode demands closed objects; ask for it only when the schema is one
+            strict = request.json_schema.get("additionalProperties") is False
             args["response_format"] = {"type": "json_schema", "json_schema": {
-                "name": "answer", "schema": request.json_schema, "strict": True}}
+                "name": "answer", "schema": request.json_schema, "strict": strict}}
         if request.grammar:
             args["extra_body"] = {"grammar": request.grammar}
         out = self._create(messages=self._messages(request), max_tokens=request.max_tokens, **args)
