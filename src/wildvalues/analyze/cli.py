@@ -1,12 +1,67 @@
-"""`wildvalues analyze` (placeholder until the stage exists)."""
+"""`wildvalues analyze`: compute the paper's statistics over a workspace and write the ``an_*`` tables."""
+
+from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
-from wildvalues.cli_common import not_built
+from wildvalues.cli_common import DEFAULT_WS, ConfigOpt, JsonOpt, WorkspaceOpt, console, emit_summary, fail
 
 
 def register(app: typer.Typer) -> None:
     @app.command("analyze")
-    def analyze_command() -> None:
-        """Compute the paper's statistics (not built yet)."""
-        raise not_built("analyze", "issue 6")
+    def analyze_command(
+        workspace: WorkspaceOpt = DEFAULT_WS,
+        all_conversations: Annotated[
+            bool,
+            typer.Option(
+                "--all-conversations", help="analyse every conversation, not only the subjective ones"
+            ),
+        ] = False,
+        bootstrap: Annotated[int | None, typer.Option(help="bootstrap replicates (0 = no intervals)")] = None,
+        lexical_alerts: Annotated[
+            bool, typer.Option("--lexical-alerts", help="match the alert watchlist by words, not embeddings")
+        ] = False,
+        config: ConfigOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Frequencies, chi-square associations, mirroring, model comparison, alerts (paper §3, App. B)."""
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        from wildvalues.analyze.run import analyze_workspace
+        from wildvalues.config import load_config
+        from wildvalues.workspace import Workspace
+
+        overrides = {
+            "analyze.all_conversations": all_conversations or None,
+            "analyze.bootstrap": bootstrap,
+            "analyze.alert_method": "lexical" if lexical_alerts else None,
+        }
+        try:
+            cfg = load_config(config, overrides)
+        except (OSError, ValueError) as exc:
+            raise fail(f"config: {exc}") from exc
+        if not (workspace / "wildvalues.duckdb").exists():
+            raise fail(f"no workspace at {workspace} (run `wildvalues ingest` first)")
+        ws = Workspace(workspace)
+        try:
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("analyze", total=None)
+                summary = analyze_workspace(
+                    ws,
+                    cfg.analyze,
+                    progress=lambda msg: bar.update(task, description=msg),
+                    config_snapshot=cfg.model_dump(),
+                )
+        except (LookupError, ValueError) as exc:
+            raise fail(str(exc)) from exc
+        finally:
+            ws.close()
+        emit_summary("wildvalues analyze", summary, as_json)
