@@ -82,7 +82,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("eval")
     def eval_command(
-        gold_file: Annotated[Path, typer.Argument(help="labelled JSONL (schema of shared/eval/README.md)")],
+        gold_file: Annotated[
+            Path,
+            typer.Argument(
+                help="labelled JSONL (shared/eval/README.md schema), or the xstest folder (refusal labels)"
+            ),
+        ],
         limit: LimitOpt = None,
         mode: ModeOpt = None,
         prompts: PromptsOpt = None,
@@ -104,9 +109,16 @@ def register(app: typer.Typer) -> None:
         from wildvalues.extract.evaluate import headline, score
         from wildvalues.extract.gold import GoldFileError, load_gold
 
+        xstest = gold_file.is_dir()
         try:
-            gold = load_gold(gold_file, limit)
-        except (OSError, GoldFileError) as exc:
+            if xstest:
+                from wildvalues.extract.xstest import load_xstest
+
+                here = Path(gold_file).resolve().parents[1] / "eval"
+                gold, excluded = load_xstest(gold_file, [here / "train.jsonl", here / "dev.jsonl"], limit)
+            else:
+                gold = load_gold(gold_file, limit)
+        except (OSError, ValueError, GoldFileError) as exc:
             raise fail(str(exc)) from exc
         cfg = _config(config, mode, prompts)
         ws = client = None
@@ -120,9 +132,10 @@ def register(app: typer.Typer) -> None:
         try:
             with _progress() as bar:
                 task = bar.add_task(f"extracting ({cfg.extract.mode})", total=len(gold))
-                for record in gold:
-                    features += extract_batch([record], client, cfg.extract)
-                    bar.advance(task)
+                step = 1 if client is not None else 64  # heads alone run fastest in large batches
+                for start in range(0, len(gold), step):
+                    features += extract_batch(gold[start : start + step], client, cfg.extract)
+                    bar.advance(task, len(gold[start : start + step]))
         finally:
             accounting = client.accounting() if client is not None else {}
             if client is not None:
@@ -132,6 +145,13 @@ def register(app: typer.Typer) -> None:
         elapsed = time.perf_counter() - started
         if save:
             save.write_text("".join(f.model_dump_json() + "\n" for f in features), encoding="utf-8")
+        if xstest:
+            from wildvalues.extract.xstest import score_refusals
+
+            result = score_refusals(gold, features) | {"excluded_seen_prompts": excluded}
+            result["seconds"] = round(time.perf_counter() - started, 1)
+            emit_summary("wildvalues eval (xstest refusals -> strong_resistance)", result, as_json)
+            return
         result = score(gold, features)
         result["seconds"] = round(elapsed, 1)
         result["s_per_conversation"] = round(elapsed / max(len(gold), 1), 2)

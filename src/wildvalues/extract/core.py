@@ -119,11 +119,13 @@ def _fast_one(
 
     task = human_values = stated = None
     if client is not None:
+        # task and human values depend on the user's words only: a shorter prompt, one shared prefix
+        user_side = render([t for t in turns if t.role == "user"])
         if cfg.generate_task:
             task = _record(
                 generate_parsed(
                     client,
-                    prompts.messages("task", transcript),
+                    prompts.messages("task", user_side),
                     parse_sentence,
                     tag="extract.task",
                     max_tokens=48,
@@ -138,7 +140,7 @@ def _fast_one(
             human_values = _record(
                 generate_parsed(
                     client,
-                    prompts.messages("human_values", transcript),
+                    prompts.messages("human_values", user_side),
                     parse_label_list,
                     tag="extract.human_values",
                     max_tokens=40,

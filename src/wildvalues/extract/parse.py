@@ -91,11 +91,15 @@ def answer_block(text: str, tag: str = "answer") -> str:
     opened = re.search(rf"<\s*{tag}\s*>(.*)$", text, re.IGNORECASE | re.DOTALL)
     if opened and opened.group(1).strip():
         return opened.group(1).strip()
-    if "<" not in text and text.strip():  # a bare answer (prompt already opened the tag)
-        return text.strip()
     closed_only = re.match(rf"^(.*?)<\s*/\s*{tag}\s*>", text, re.DOTALL)
     if closed_only and closed_only.group(1).strip():
         return closed_only.group(1).strip()
+    # a bare answer (the prompt opened the tag), maybe with finished reasoning or a stray tag fragment
+    rest = re.sub(r"<\s*thinking\s*>.*?<\s*/\s*thinking\s*>", " ", text, flags=re.IGNORECASE | re.DOTALL)
+    if not re.search(r"<\s*thinking", rest, re.IGNORECASE):
+        rest = re.sub(r"</?\s*[a-z_]*\s*>?", " ", rest, flags=re.IGNORECASE).strip()
+        if rest:
+            return rest
     raise ParseError(f"no <{tag}> block in output {text[:80]!r}")
 
 
