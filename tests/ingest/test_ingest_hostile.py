@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from .hostile_corpus import Case, cases
 from wildvalues.ingest import ingest
 from wildvalues.ingest.config import IngestConfig
 from wildvalues.workspace import Workspace
+
+from .hostile_corpus import Case, cases
 
 CASES = cases()
 
@@ -22,8 +23,9 @@ def test_the_corpus_is_big_enough() -> None:
 
 
 def _quarantine(ws: Workspace, run_id: str) -> list[tuple[str, str, str, str]]:
-    return ws.con.execute("SELECT source_file, location, reason, excerpt FROM raw.quarantine WHERE run_id = ?",
-                          [run_id]).fetchall()
+    return ws.con.execute(
+        "SELECT source_file, location, reason, excerpt FROM raw.quarantine WHERE run_id = ?", [run_id]
+    ).fetchall()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
@@ -33,7 +35,11 @@ def test_hostile_input_is_accounted_for(case: Case, tmp_path: Path, workspace: W
     summary = ingest([path], workspace, fmt=case.fmt, cfg=IngestConfig(**case.cfg), progress=False)
 
     assert (summary.read, summary.ingested, summary.duplicates, summary.rejected) == (
-        case.read, case.ingested, case.duplicates, case.rejected)
+        case.read,
+        case.ingested,
+        case.duplicates,
+        case.rejected,
+    )
     assert summary.read == summary.ingested + summary.duplicates + summary.rejected
     assert (summary.truncated_files == [str(path)]) is case.truncated
 
@@ -50,8 +56,9 @@ def test_hostile_input_is_accounted_for(case: Case, tmp_path: Path, workspace: W
             assert match is not None, f"no quarantine row at {location!r} with {fragment!r}; got {remaining}"
             remaining.remove(match)
 
-    stored = workspace.con.execute("SELECT count(*) FROM raw.conversations WHERE run_id = ?",
-                                   [summary.run_id]).fetchone()[0]
+    stored = workspace.con.execute(
+        "SELECT count(*) FROM raw.conversations WHERE run_id = ?", [summary.run_id]
+    ).fetchone()[0]
     assert stored == case.ingested
     if case.roles is not None:
         assert summary.messages_by_role == case.roles
@@ -62,7 +69,9 @@ def test_control_characters_are_removed_and_counted(tmp_path: Path, workspace: W
     path = tmp_path / case.filename
     path.write_bytes(case.content())
     ingest([path], workspace, progress=False)
-    contents = [r[0] for r in workspace.con.execute("SELECT content FROM raw.messages ORDER BY idx").fetchall()]
+    contents = [
+        r[0] for r in workspace.con.execute("SELECT content FROM raw.messages ORDER BY idx").fetchall()
+    ]
     assert contents == ["hello there", "fine\tthanks"]
     meta = workspace.con.execute("SELECT meta->>'control_chars_removed' FROM raw.conversations").fetchone()[0]
     assert meta == "3"
@@ -76,8 +85,10 @@ def test_tool_calls_and_parts_become_text(tmp_path: Path, workspace: Workspace) 
     texts = {r[0] for r in workspace.con.execute("SELECT content FROM raw.messages").fetchall()}
     assert '[tool call get_weather({"city": "Oslo"})]' in texts
     assert "what is this?\n[image_url]" in texts
-    roles = workspace.con.execute("SELECT role FROM raw.messages m JOIN raw.conversations c USING "
-                                  "(conversation_id) WHERE c.source_file LIKE '%tools.jsonl' ORDER BY idx").fetchall()
+    roles = workspace.con.execute(
+        "SELECT role FROM raw.messages m JOIN raw.conversations c USING "
+        "(conversation_id) WHERE c.source_file LIKE '%tools.jsonl' ORDER BY idx"
+    ).fetchall()
     assert [r[0] for r in roles] == ["system", "user", "assistant", "tool", "assistant"]
 
 

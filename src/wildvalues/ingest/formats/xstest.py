@@ -28,20 +28,23 @@ def model_from_path(path: Path) -> str:
 
 
 def prompt_labels(path: Path) -> dict[str, str]:
-    """prompt text -> 'safe'/'unsafe' from ``../xstest_prompts.csv`` (empty when absent)."""
+    """prompt id -> 'safe'/'unsafe' from ``../xstest_prompts.csv`` (empty when absent).
+
+    Completion ids are ``v2-<id>``; the join is by id because a few prompts were reworded between versions.
+    """
     prompts = path.parent.parent / "xstest_prompts.csv"
     if not prompts.is_file():
         return {}
     with open(prompts, newline="", encoding="utf-8") as fh:
-        return {row["prompt"]: row["label"] for row in csv.DictReader(fh)
-                if row.get("prompt") and row.get("label")}
+        return {row["id"]: row["label"] for row in csv.DictReader(fh) if row.get("id") and row.get("label")}
 
 
 def convert(row: dict[str, Any], ctx: RecordContext, labels: dict[str, str]) -> list:
     meta = {"xstest_id": row.get("id"), "xstest_type": row.get("type"),
             "xstest_label": row.get("final_label")}
-    if row.get("prompt") in labels:
-        meta["xstest_prompt_label"] = labels[row["prompt"]]
+    prompt_id = str(row.get("id") or "").removeprefix("v2-")
+    if prompt_id in labels:
+        meta["xstest_prompt_label"] = labels[prompt_id]
     meta = {key: value for key, value in meta.items() if value}
     return [build_conversation([("user", row.get("prompt")), ("assistant", row.get("completion"))], ctx,
                                meta=meta)]
