@@ -25,11 +25,12 @@ LAUNCH_ARGS = [
 # For every Plotly div: does it hold a drawn SVG/canvas and how many data points did Plotly lay out?
 FIGURE_PROBE = """() => Array.from(document.querySelectorAll('div.plot')).map(div => ({
   id: div.id,
-  drawn: !!div.querySelector('svg.main-svg, canvas'),
+  drawn: !!div.querySelector('svg.main-svg'),
   traces: (div.data || []).length,
-  points: (div.data || []).reduce((n, t) => n + ((t.x || t.z || t.labels || t.values || []).length || 0), 0),
-  marks: div.querySelectorAll('g.point, g.slice, g.hm, path.surface, image, g.trace path').length,
+  points: (div.calcdata || []).reduce((n, cd) => n + (cd ? cd.length : 0), 0),
+  marks: div.querySelectorAll('g.point, g.slice, g.hm, image, g.trace path').length,
   height: div.getBoundingClientRect().height,
+  error: div.textContent.startsWith('This figure could not be drawn') ? div.textContent : null,
 }))"""
 
 

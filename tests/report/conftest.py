@@ -21,7 +21,8 @@ def add_messages(ws, n: int = 300) -> None:
         "SELECT conversation_id FROM features ORDER BY conversation_id LIMIT ?", [n]).fetchall()]
     ws.con.execute("DELETE FROM raw.messages")
     ws.con.executemany("INSERT INTO raw.messages VALUES (?, 0, 'user', ?)",
-                       [[cid, f"{RAW_CANARY} my email is someone@example.org, conversation {cid}"] for cid in ids])
+                       [[cid, f"{RAW_CANARY} my email is someone@example.org, conversation {cid}"]
+                        for cid in ids])
     ws.con.execute("CREATE TABLE IF NOT EXISTS scrubbed_messages (conversation_id VARCHAR, idx INTEGER, "
                    "role VARCHAR, content VARCHAR, run_id VARCHAR)")
     ws.con.executemany("INSERT INTO scrubbed_messages VALUES (?, 0, 'user', ?, 'test')",

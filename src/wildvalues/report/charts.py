@@ -246,7 +246,7 @@ def mirroring_bars(mirror: pd.DataFrame) -> go.Figure:
             hovertemplate="%{x}: %{y:.1f}% mirrored (%{customdata[0]} of %{customdata[1]})<extra></extra>",
         )
     )
-    fig.update_layout(yaxis_title="% of conversations with a human value")
+    fig.update_layout(yaxis=dict(title="% mirrored", automargin=True), xaxis=dict(automargin=True))
     return base_layout(fig, height=340)
 
 

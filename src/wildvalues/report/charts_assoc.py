@@ -67,11 +67,20 @@ def cells_of(assoc: pd.DataFrame, analysis: str) -> pd.DataFrame:
 
 
 def pick_level(cells: pd.DataFrame, level_col: str, wanted: int | None = None) -> pd.DataFrame:
-    """Cells at one context level: ``wanted`` if present, else the most specific level stored."""
+    """Cells at one tree level: ``wanted`` if stored, else the level with the most significant shown cells.
+
+    Levels whose labels are too specific (e.g. one task per conversation) lose their cells to the privacy
+    thresholds, so the level that still has the most significant cells is the informative one (ties: the
+    most specific level).
+    """
     if cells.empty or level_col not in cells.columns or cells[level_col].isna().all():
         return cells
     levels = sorted(int(x) for x in cells[level_col].dropna().unique())
-    level = wanted if wanted in levels else levels[0]
+    if wanted in levels:
+        level = wanted
+    else:
+        significant = cells[cells["significant"].fillna(False).astype(bool)].groupby(level_col).size()
+        level = max(levels, key=lambda lv: (int(significant.get(lv, 0)), -lv))
     return cells[cells[level_col] == level]
 
 
@@ -130,7 +139,9 @@ def residual_panels(
             )
     fig.update_yaxes(automargin=True)
     fig.update_xaxes(title_text="adjusted Pearson residual", title_font=dict(size=11))
-    return base_layout(fig, height=max(320, nrows * (26 * n_bars + 110)))
+    shown = max(len(t.y) for t in fig.data) if fig.data else 1
+    fig.update_layout(bargap=0.25)
+    return base_layout(fig, height=max(260, nrows * (28 * max(shown, 4) + 120)))
 
 
 def response_panels(

@@ -20,6 +20,9 @@ class ReportConfig(BaseModel):
     chosen_human_values: list[str] = Field(
         default_factory=list, description="human values for Figure 3b (default: most frequent)"
     )
+    task_level: int | None = Field(
+        default=None, description="task tree level of task figures (default: level with most signal shown)"
+    )
     heatmap_rows: int = Field(
         default=6, ge=1, description="values per response type in Figure-11/12 heatmaps"
     )

@@ -98,7 +98,7 @@ class ReportData:
 
 def gate_table(name: str, frame: pd.DataFrame, k: int, u: int) -> GatedTable:
     """Apply the aggregation thresholds to one result table."""
-    if name in UNGATED_TABLES:
+    if name in UNGATED_TABLES or frame.empty:
         return GatedTable(name, frame, len(frame), 0)
     if name in PER_CONVERSATION_TABLES:
         return GatedTable(

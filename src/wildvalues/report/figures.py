@@ -88,7 +88,7 @@ def residual_panels(
     orient = charts_assoc.orientation(tests, analysis, "ai_value")
     if orient is None:
         return []
-    cells = charts_assoc.pick_level(charts_assoc.cells_of(assoc, analysis), orient.context[1])
+    cells = charts_assoc.pick_level(charts_assoc.cells_of(assoc, analysis), orient.context[1], cfg.task_level)
     label_col, item_col = orient.context[0], orient.item[0]
     contexts = (
         [
@@ -169,7 +169,7 @@ def heatmap(
     orient = charts_assoc.orientation(tests, analysis, item)
     if orient is None:
         return []
-    cells = charts_assoc.pick_level(charts_assoc.cells_of(assoc, analysis), orient.item[1])
+    cells = charts_assoc.pick_level(charts_assoc.cells_of(assoc, analysis), orient.item[1], cfg.task_level)
     items = charts_assoc.heatmap_rows(cells, orient, cfg.heatmap_rows) if not cells.empty else []
     if not items:
         return []

@@ -7,13 +7,22 @@ import pandas as pd
 from wildvalues.report import charts, charts_assoc
 from wildvalues.report.config import ReportConfig
 from wildvalues.report.data import ReportData
-from wildvalues.report.tables import Section, Table, fmt_num, fmt_pct, frame_table, text
+from wildvalues.report.tables import Section, Table, fmt_num, fmt_p, fmt_pct, frame_table, is_missing, text
 
 NO_ANALYSIS = "The analysis wrote no {what} (run `wildvalues analyze`), so this part is empty."
 THRESHOLD_NOTE = (
     "Everything below passed the privacy thresholds: at least {k} conversations"
     " and, where user ids are known, {u} distinct users per row, cell and cluster."
 )
+
+
+def _overview_value(row: pd.Series) -> str:
+    if str(row["metric"]).startswith("pct_"):
+        return fmt_pct(row["value"], row["ci_low"], row["ci_high"], digits=2)
+    text_value = fmt_num(row["value"])
+    if not is_missing(row["ci_low"]):
+        text_value += f" ({fmt_num(row['ci_low'])}–{fmt_num(row['ci_high'])})"
+    return text_value
 
 
 def top_values_section(data: ReportData, cfg: ReportConfig) -> Section:
@@ -78,9 +87,7 @@ def top_values_section(data: ReportData, cfg: ReportConfig) -> Section:
                 {
                     "metric": ("metric", text),
                     "side": ("side", text),
-                    "value": ("value", fmt_num),
-                    "95% CI low": ("ci_low", fmt_num),
-                    "95% CI high": ("ci_high", fmt_num),
+                    "value (95% CI)": ("*", _overview_value),
                     "conversations": ("n_conversations", fmt_num),
                 },
             )
@@ -150,7 +157,8 @@ def taxonomy_section(data: ReportData, cfg: ReportConfig) -> Section:
                 top,
                 {
                     "category": ("cluster_name", text),
-                    "% of expressions (CI)": ("pct_expressions", lambda v: fmt_pct(v)),
+                    "% of expressions (CI)": (
+                        "*", lambda r: fmt_pct(r["pct_expressions"], r["pe_ci_low"], r["pe_ci_high"])),
                     "% of conversations": ("pct_convos", fmt_pct),
                     "conversations": ("n_conversations", fmt_num),
                 },
@@ -176,7 +184,7 @@ def _residual_section(
     if orient is None:
         section.empty.append(NO_ANALYSIS.format(what=f"'{analysis}' association test"))
         return section
-    cells = charts_assoc.pick_level(charts_assoc.cells_of(assoc, analysis), orient.context[1])
+    cells = charts_assoc.pick_level(charts_assoc.cells_of(assoc, analysis), orient.context[1], cfg.task_level)
     if cells.empty:
         section.empty.append("No association cell passed the privacy thresholds.")
         return section
@@ -208,7 +216,7 @@ def _residual_section(
                 [
                     fmt_num(row["chi2"]),
                     fmt_num(row["dof"]),
-                    fmt_num(row["p_value"], 4),
+                    fmt_p(row["p_value"]),
                     fmt_num(row["n_comparisons"]),
                     fmt_num(row["critical_value"]),
                     fmt_num(row["n_significant_pos"]),
@@ -247,7 +255,10 @@ def residual_sections(data: ReportData, cfg: ReportConfig) -> list[Section]:
     return [tasks, human]
 
 
-def _response_sources(data: ReportData) -> dict[str, tuple[pd.DataFrame, charts_assoc.Orientation]]:
+Sources = dict[str, tuple[pd.DataFrame, charts_assoc.Orientation]]
+
+
+def _response_sources(data: ReportData, cfg: ReportConfig) -> Sources:
     tests, assoc = data.table("an_association_tests"), data.table("an_associations")
     sources = {}
     for kind, analysis, item in (
@@ -258,7 +269,8 @@ def _response_sources(data: ReportData) -> dict[str, tuple[pd.DataFrame, charts_
         orient = charts_assoc.orientation(tests, analysis, item)
         if orient is None:
             continue
-        cells = charts_assoc.pick_level(charts_assoc.cells_of(assoc, analysis), orient.item[1])
+        cells = charts_assoc.cells_of(assoc, analysis)
+        cells = charts_assoc.pick_level(cells, orient.item[1], cfg.task_level)
         if not cells.empty:
             sources[kind] = (cells, orient)
     return sources
@@ -271,7 +283,7 @@ def response_association_sections(data: ReportData, cfg: ReportConfig) -> list[S
         "For three response types, the human values, AI values and tasks with the largest positive "
         "adjusted residuals against that response type.",
     )
-    sources = _response_sources(data)
+    sources = _response_sources(data, cfg)
     panels.add_figure(
         charts_assoc.response_panels(sources, max(3, cfg.residual_bars // 2)),
         "Response-type panels",

@@ -94,7 +94,10 @@ def fmt_num(value: Any, digits: int = 2) -> str:
 def fmt_p(value: Any) -> str:
     if is_missing(value):
         return "—"
-    return f"{float(value):.2g}" if float(value) >= 1e-4 else f"{float(value):.1e}"
+    number = float(value)
+    if number == 0:
+        return "< 1e-300"
+    return f"{number:.2g}" if number >= 1e-4 else f"{number:.1e}"
 
 
 def text(value: Any) -> str:
@@ -104,6 +107,7 @@ def text(value: Any) -> str:
 def frame_table(
     title: str, frame: pd.DataFrame, columns: dict[str, tuple[str, Any]], note: str = ""
 ) -> Table:
-    """A table from ``frame``: ``columns`` maps header -> (column, formatter)."""
-    rows = [[fmt(row[col]) for _, (col, fmt) in columns.items()] for _, row in frame.iterrows()]
+    """A table from ``frame``: ``columns`` maps header -> (column, formatter); column "*" passes the row."""
+    rows = [[fmt(row if col == "*" else row[col]) for _, (col, fmt) in columns.items()]
+            for _, row in frame.iterrows()]
     return Table(title, list(columns), rows, note)
