@@ -110,6 +110,9 @@ def _anthropic_reply(body: dict[str, Any], text: str, rec: Recorder) -> dict[str
         rec.prefixes = seen
         hit = bool(cached_blocks) and prefix in seen
         seen.add(prefix)
+    if _last_text(body).startswith("Reply with exactly one of these labels"):  # a choices request
+        labels = [line[2:] for line in _last_text(body).splitlines() if line.startswith("- ")]
+        text = labels[-1]  # deterministic: the last label offered
     if body.get("tool_choice"):
         content = [{"type": "tool_use", "id": "toolu_1", "name": body["tool_choice"]["name"],
                     "input": {"answer": text}}]

@@ -124,7 +124,8 @@ def test_preflight_prints_estimate_and_stops_on_dry_run():
     backend = ScriptedBackend(lambda req: "ok")
     client = get_client(LLMConfig(), backend=backend)
     out = io.StringIO()
-    assert preflight(client, [ask("a"), ask("b")], dry_run=True, console=Console(file=out, width=100)) is False
+    console = Console(file=out, width=100)
+    assert preflight(client, [ask("a"), ask("b")], dry_run=True, console=console) is False
     assert "new_calls" in out.getvalue() and "dollars_max" in out.getvalue()
     assert backend.calls == []
     assert preflight(client, [ask("a")], dry_run=False, console=Console(file=io.StringIO())) is True

@@ -111,15 +111,17 @@ def test_anthropic_choices_and_json_schema_through_the_sdk():
     with serve("anthropic") as (base_url, rec):
         cfg = LLMConfig(backend="anthropic", base_url=base_url, api_key="k", model="claude-3-5-sonnet-x")
         client = get_client(cfg)
-        # the fake model echoes the last text block, i.e. the label instruction: not a label -> error
-        with pytest.raises(LLMError, match="none of the labels"):
-            client.complete(LLMRequest(messages=(ChatMessage("user", "pick"),), choices=labels))
+        # the fake model answers a label instruction with the last label offered
+        resp = client.complete(LLMRequest(messages=(ChatMessage("user", "pick"),), choices=labels))
+        assert resp.text == "echo:b" and resp.choice_logprobs["echo:b"] > resp.choice_logprobs["echo:a"]
+        assert resp.raw["mode"] == "constrained"
         schema = {"type": "object", "properties": {"answer": {"type": "string"}}}
         resp = client.complete(LLMRequest(messages=(ChatMessage("user", "json please"),), json_schema=schema))
         assert json.loads(resp.text) == {"answer": answer_for("json please")}
         assert rec.bodies[-1]["tool_choice"] == {"type": "tool", "name": "answer"}
         assert rec.bodies[-1]["tools"][0]["input_schema"] == schema
         instruction = rec.bodies[0]["messages"][-1]["content"][-1]["text"]
+        assert instruction.startswith("Reply with exactly one")
         assert "echo:a" in instruction and "echo:b" in instruction
 
 
@@ -134,3 +136,26 @@ def test_build_messages_places_one_breakpoint():
     assert system[0]["cache_control"] == {"type": "ephemeral"}
     _, messages = build_messages(transcript_questions()[0], cache_prefix=False)
     assert not any("cache_control" in b for m in messages for b in m["content"])
+
+
+def test_anthropic_backend_retries_through_the_sdk(workspace):
+    with serve("anthropic", plan, hang=2.0) as (base_url, rec):
+        cfg = LLMConfig(backend="anthropic", base_url=base_url, api_key="k", model="claude-3-5-haiku-x",
+                        max_retries=2, timeout_s=0.5, concurrency=3)
+        client = get_client(cfg, workspace=workspace)
+        out = client.complete_many([ask(i) for i in range(6)])
+        assert [isinstance(o, LLMError) for o in out] == [False] * 5 + [True]
+        assert [rec.attempts[f"question #{i}"] for i in range(6)] == [1, 2, 2, 2, 2, 3]
+        acc = client.accounting()
+        assert (acc["calls"], acc["new"], acc["failed"], acc["retries"]) == (6, 5, 1, 1)
+
+
+def test_parse_choice_is_strict():
+    from wildvalues.llm.choices import parse_choice
+
+    labels = ["strong support", "mild support"]
+    assert parse_choice(" Strong support.", labels) == "strong support"
+    assert parse_choice('{"answer": "mild support"}', labels) == "mild support"
+    assert parse_choice("I think strong support", labels) is None
+    assert parse_choice("support", labels) is None
+    assert parse_choice("Yes", ["yes", "YES"]) is None  # case folding must leave one match
