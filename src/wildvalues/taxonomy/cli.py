@@ -1,12 +1,137 @@
-"""`wildvalues taxonomy` (placeholder until the stage exists)."""
+"""`wildvalues taxonomy [build|frozen|export|import]`: build, map, and hand-edit the value and task trees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from wildvalues.cli_common import not_built
+from wildvalues.cli_common import DEFAULT_WS, ConfigOpt, JsonOpt, WorkspaceOpt, console, emit_summary, fail
+
+TreesOpt = Annotated[list[str] | None, typer.Option("--tree", "-t", help="ai_values, human_values, tasks "
+                                                                         "(repeatable; default: config)")]
+
+
+def _config(config: Path | None, **overrides):
+    from wildvalues.config import load_config
+
+    return load_config(config, {k: v for k, v in overrides.items() if v is not None})
+
+
+def _open_workspace(workspace: Path):
+    from wildvalues.workspace import Workspace
+
+    if not (workspace / "wildvalues.duckdb").exists():
+        raise fail(f"no workspace at {workspace} (run `wildvalues ingest` and `wildvalues extract` first)")
+    return Workspace(workspace)
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("taxonomy")
-    def taxonomy_command() -> None:
-        """Build hierarchical value and task trees (not built yet)."""
-        raise not_built("taxonomy", "issue 5")
+    taxonomy = typer.Typer(help="Hierarchical value and task trees (paper Appendix A.6).",
+                           no_args_is_help=True)
+    app.add_typer(taxonomy, name="taxonomy")
+
+    @taxonomy.command("build")
+    def build_command(
+        workspace: WorkspaceOpt = DEFAULT_WS,
+        trees: TreesOpt = None,
+        levels: Annotated[int | None, typer.Option("--levels", help="levels incl. leaves (values)")] = None,
+        top: Annotated[int | None, typer.Option("--top", help="desired number of top clusters")] = None,
+        embedding_model: Annotated[str | None, typer.Option("--embedding-model")] = None,
+        no_llm: Annotated[bool, typer.Option("--no-llm", help="name clusters from their members")] = False,
+        seed: Annotated[int | None, typer.Option("--seed")] = None,
+        config: ConfigOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Build trees from the extracted values and tasks (features) with the LLM hierarchizer."""
+        from wildvalues.taxonomy.stage import build_taxonomy
+        from wildvalues.taxonomy.store import TaxonomyInputError
+
+        cfg = _config(config, **{"taxonomy.levels": levels, "taxonomy.top_clusters": top,
+                                 "taxonomy.seed": seed, "embed.model": embedding_model,
+                                 "taxonomy.naming": "extractive" if no_llm else None})
+        ws = _open_workspace(workspace)
+        try:
+            with console.status("building taxonomy ...") as status:
+                summary = build_taxonomy(ws, cfg, trees=trees, progress=lambda m: status.update(m))
+        except (TaxonomyInputError, ValueError) as exc:
+            raise fail(str(exc)) from None
+        finally:
+            ws.close()
+        emit_summary("wildvalues taxonomy build", summary, as_json)
+
+    @taxonomy.command("frozen")
+    def frozen_command(
+        workspace: WorkspaceOpt = DEFAULT_WS,
+        trees: TreesOpt = None,
+        reference: Annotated[str | None, typer.Option("--reference",
+                                                      help="tree CSV (released schema)")] = None,
+        min_similarity: Annotated[float | None, typer.Option("--min-similarity")] = None,
+        embedding_model: Annotated[str | None, typer.Option("--embedding-model")] = None,
+        config: ConfigOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Map extracted values onto a fixed tree (default: the paper's released tree)."""
+        from wildvalues.taxonomy.frozen import TreeFileError
+        from wildvalues.taxonomy.stage import frozen_taxonomy
+        from wildvalues.taxonomy.store import TaxonomyInputError
+
+        cfg = _config(config, **{"taxonomy.frozen_min_similarity": min_similarity,
+                                 "embed.model": embedding_model})
+        ws = _open_workspace(workspace)
+        try:
+            with console.status("mapping labels onto the reference tree ..."):
+                summary = frozen_taxonomy(ws, cfg, trees=trees, reference=reference)
+        except (TaxonomyInputError, TreeFileError, ValueError) as exc:
+            raise fail(str(exc)) from None
+        finally:
+            ws.close()
+        emit_summary("wildvalues taxonomy frozen", summary, as_json)
+
+    @taxonomy.command("export")
+    def export_command(
+        file: Annotated[Path, typer.Argument(help="output .csv or .toml")],
+        workspace: WorkspaceOpt = DEFAULT_WS,
+        tree: Annotated[str, typer.Option("--tree", "-t")] = "ai_values",
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Write a tree as an editable file (id, level, name, description, parent, merge_into)."""
+        from wildvalues.taxonomy.edits import write_edit_file
+        from wildvalues.taxonomy.workspace_tree import load_workspace_tree
+
+        ws = _open_workspace(workspace)
+        try:
+            hierarchy = load_workspace_tree(ws, tree)
+        except LookupError as exc:
+            raise fail(str(exc)) from None
+        finally:
+            ws.close()
+        rows = write_edit_file(hierarchy, file)
+        emit_summary("wildvalues taxonomy export", {"tree": tree, "file": str(file), "rows": rows}, as_json)
+
+    @taxonomy.command("import")
+    def import_command(
+        file: Annotated[Path, typer.Argument(help="an edited export (.csv or .toml)")],
+        workspace: WorkspaceOpt = DEFAULT_WS,
+        tree: Annotated[str, typer.Option("--tree", "-t")] = "ai_values",
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Apply renames, moves and merges from an edited file (validated; nothing applied on error)."""
+        from wildvalues.taxonomy.edits import EditError
+        from wildvalues.taxonomy.workspace_tree import import_edits
+
+        if not file.is_file():
+            raise fail(f"{file}: no such file")
+        ws = _open_workspace(workspace)
+        try:
+            summary = import_edits(ws, tree, file)
+        except EditError as exc:
+            for problem in exc.problems:
+                console.print(f"[red]{problem}[/]")
+            raise fail(f"{len(exc.problems)} problem(s) in {file}; nothing was changed") from None
+        except LookupError as exc:
+            raise fail(str(exc)) from None
+        finally:
+            ws.close()
+        emit_summary("wildvalues taxonomy import", summary, as_json)
