@@ -99,18 +99,22 @@ def ingest(paths: list[Path], ws: Workspace, *, fmt: str = "auto", sample: int |
     with ws.run("ingest", args, cfg.model_dump()) as run:
         summary = IngestSummary(run_id=run.run_id, files=len(sources), skipped_files=skipped,
                                 workspace=str(ws.root))
-        writer = RawWriter(ws, run.run_id, cfg.batch_size, cfg.checkpoint_every_mb)
         reservoir = _Reservoir(sample, seed) if sample else None
         counts: dict[str, Counter[str]] = {}
         with bulk_load(ws, cfg.duckdb_memory_limit_mb):
-            with _progress_bar(sources, progress) as tick:
-                _read_all(sources, cfg, writer, reservoir, counts, summary, tick)
-            if reservoir is not None:
-                for _seq, conversation, label in reservoir.kept():
-                    writer.add(conversation, label)
-                for label, offered in reservoir.offered.items():
-                    kept = sum(1 for item in reservoir.items if item[2] == label)
-                    counts[label]["sampled_out"] = offered - kept
+            writer = RawWriter(ws, run.run_id, cfg.batch_size, cfg.checkpoint_every_mb)
+            try:
+                with _progress_bar(sources, progress) as tick:
+                    _read_all(sources, cfg, writer, reservoir, counts, summary, tick)
+                if reservoir is not None:
+                    for _seq, conversation, label in reservoir.kept():
+                        writer.add(conversation, label)
+                    for label, offered in reservoir.offered.items():
+                        kept = sum(1 for item in reservoir.items if item[2] == label)
+                        counts[label]["sampled_out"] = offered - kept
+            except BaseException:
+                writer.abort()
+                raise
             writer.close()
         for label, inserted in writer.inserted.items():
             counts[label]["ingested"] = inserted

@@ -1,12 +1,16 @@
 """Batched writes of conversations, messages and quarantine rows into the raw store (pyarrow -> DuckDB).
 
 Conversations already in the workspace (same content hash) are not written again and are counted as
-duplicates, so ingesting the same file twice is idempotent.
+duplicates, so ingesting the same file twice is idempotent. The writes run on one background thread
+(DuckDB releases the GIL), so parsing the next batch overlaps with storing the last one; the queue holds
+at most two batches, which keeps memory flat. Only that thread touches the connection until ``close()``.
 """
 
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,25 +55,63 @@ class RawWriter:
         self.existing: Counter[str] = Counter()  # per label: already in the workspace
         self.roles: Counter[str] = Counter()
         self.quarantined = 0
+        self._queue: queue.Queue[tuple[str, list[Any]] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="wildvalues-ingest-writer", daemon=True)
+        self._thread.start()
 
     def add(self, conversation: Conversation, label: str) -> None:
         self._conversations.append((conversation, label))
         if len(self._conversations) >= self.batch_size:
-            self._flush_conversations()
+            self._submit("conversations", self._conversations)
+            self._conversations = []
 
     def reject(self, rejection: Rejection) -> None:
         self._rejections.append(rejection)
         if len(self._rejections) >= self.batch_size:
-            self._flush_rejections()
+            self._submit("rejections", self._rejections)
+            self._rejections = []
 
     def close(self) -> None:
-        self._flush_conversations()
-        self._flush_rejections()
+        """Write what is buffered, wait for the writer and re-raise anything it failed with."""
+        if self._conversations:
+            self._submit("conversations", self._conversations)
+        if self._rejections:
+            self._submit("rejections", self._rejections)
+        self._conversations, self._rejections = [], []
+        self._stop()
+        if self._error is not None:
+            raise self._error
 
-    def _flush_conversations(self) -> None:
-        batch, self._conversations = self._conversations, []
-        if not batch:
-            return
+    def abort(self) -> None:
+        """Stop the writer without writing what is still buffered (the run is failing anyway)."""
+        self._conversations, self._rejections = [], []
+        self._stop()
+
+    def _stop(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def _submit(self, kind: str, batch: list[Any]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put((kind, batch))
+
+    def _work(self) -> None:
+        while (job := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain after a failure; close() re-raises it
+            kind, batch = job
+            try:
+                if kind == "conversations":
+                    self._write_conversations(batch)
+                else:
+                    self._write_rejections(batch)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller in close()
+                self._error = exc
+
+    def _write_conversations(self, batch: list[tuple[Conversation, str]]) -> None:
         con = self.ws.con
         ids = pa.table({"conversation_id": [conv.conversation_id for conv, _ in batch]})
         con.register("wv_ingest_ids", ids)
@@ -110,10 +152,7 @@ class RawWriter:
             con.execute("CHECKPOINT raw")
             self._unsaved_chars = 0
 
-    def _flush_rejections(self) -> None:
-        batch, self._rejections = self._rejections, []
-        if not batch:
-            return
+    def _write_rejections(self, batch: list[Rejection]) -> None:
         table = pa.table({
             "run_id": [self.run_id] * len(batch),
             "source_file": [r.source_file for r in batch],
