@@ -108,7 +108,7 @@ def _plan_json(path: Path, fmt: str, cfg: IngestConfig, suffix: str) -> Source:
     elif first == "[":
         container = "json-array"
     elif first == "{":
-        line = streams.first_line(path)
+        line = streams.first_line(path, cfg.max_record_bytes)
         try:
             container = "jsonl" if isinstance(streams.loads(line or b""), dict) else "json-document"
         except (ValueError, RecursionError):

@@ -164,6 +164,19 @@ def scalar_extras(record: dict[str, Any], exclude: set[str], limit: int = 200) -
     return extras
 
 
+def _role(raw_role: Any, number: int) -> str:
+    """The canonical role of a message, or the reason it has none."""
+    where = f"message {number}"
+    if raw_role is None or raw_role == "":
+        raise RecordError(f"{where}: missing role")
+    if not isinstance(raw_role, str):
+        raise RecordError(f"{where}: role is {type(raw_role).__name__}, not a string")
+    role = ROLE_ALIASES.get(raw_role.strip().lower())
+    if role is None:
+        raise RecordError(f"{where}: unknown role {raw_role[:40]!r}")
+    return role
+
+
 def build_conversation(turns: list[tuple[Any, Any]], ctx: RecordContext, *, model: Any = None,
                        user_id: Any = None, timestamp: Any = None, language: Any = None,
                        meta: dict[str, Any] | None = None) -> Conversation:
@@ -174,23 +187,19 @@ def build_conversation(turns: list[tuple[Any, Any]], ctx: RecordContext, *, mode
     messages: list[Message] = []
     hashed: list[tuple[str, bytes]] = []
     removed_total = 0
+    limit = cfg.max_message_chars
     for number, (raw_role, content) in enumerate(turns, start=1):
-        where = f"message {number}"
-        if raw_role is None or raw_role == "":
-            raise RecordError(f"{where}: missing role")
-        if not isinstance(raw_role, str):
-            raise RecordError(f"{where}: role is {type(raw_role).__name__}, not a string")
-        role = ROLE_ALIASES.get(raw_role) or ROLE_ALIASES.get(raw_role.strip().lower())
+        role = ROLE_ALIASES.get(raw_role) if isinstance(raw_role, str) else None
         if role is None:
-            raise RecordError(f"{where}: unknown role {raw_role[:40]!r}")
-        text = content_text(content, where)
-        if len(text) > cfg.max_message_chars:
-            raise RecordError(f"{where} is {len(text):,} characters, over max_message_chars="
-                              f"{cfg.max_message_chars:,}")
+            role = _role(raw_role, number)
+        text = content if isinstance(content, str) else content_text(content, f"message {number}")
+        if len(text) > limit:
+            raise RecordError(f"message {number} is {len(text):,} characters, over "
+                              f"max_message_chars={limit:,}")
         try:
             text, data, removed = clean_text(text)
         except UnicodeEncodeError as exc:
-            raise RecordError(f"{where}: invalid text (non-UTF-8 bytes or a lone surrogate at "
+            raise RecordError(f"message {number}: invalid text (non-UTF-8 bytes or a lone surrogate at "
                               f"character {exc.start})") from None
         removed_total += removed
         messages.append(Message(role=role, content=text))
