@@ -181,3 +181,14 @@ def test_cli_prints_the_report_path(built, tmp_path):
     assert (out / "index.html").exists()
     missing = CliRunner().invoke(app, ["report", "-w", str(tmp_path / "nowhere")])
     assert missing.exit_code == 1
+
+
+def test_run_settings_keep_what_shapes_results_and_no_secrets():
+    from wildvalues.report.data import run_settings
+
+    config = {"llm": {"backend": "openai", "model": "gpt-4o", "api_key": "sk-secret", "base_url": "http://intra"},
+              "extract": {"mode": "fast", "prompts_dir": "/home/me/prompts"}, "analyze": {"alpha": 0.05}}
+    settings = run_settings(config)
+    assert settings == {"llm": {"backend": "openai", "model": "gpt-4o"}, "extract": {"mode": "fast"},
+                        "analyze": {"alpha": 0.05}}
+    assert "sk-secret" not in json.dumps(settings)

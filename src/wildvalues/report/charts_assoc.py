@@ -220,10 +220,18 @@ def _cell_text(row: pd.Series) -> str:
     return f"{row['residual']:.2f}{star}"
 
 
-def odds_heatmap(
-    cells: pd.DataFrame, orient: Orientation, per_type: int, *, item_name: str
-) -> go.Figure | None:
-    """Figures 11/12: values x response types, coloured by odds ratio (significant cells only)."""
+@dataclass(frozen=True)
+class HeatmapGrid:
+    """Rows (values), columns (response types), log2 odds-ratio colours and cell labels."""
+
+    items: list[str]
+    types: list[str]
+    z: np.ndarray
+    text: np.ndarray
+
+
+def heatmap_grid(cells: pd.DataFrame, orient: Orientation, per_type: int) -> HeatmapGrid | None:
+    """The Figure-11/12 matrix; rows sorted by their strong-resistance residual, as in the paper."""
     label_col, _ = orient.context
     item_col, _ = orient.item
     items = heatmap_rows(cells, orient, per_type)
@@ -236,17 +244,28 @@ def odds_heatmap(
     grid["color"] = np.where(sig, np.log2(grid["odds_ratio"].clip(1 / CLIP, CLIP).where(sig, 1.0)), np.nan)
     sort_key = grid[grid[label_col] == "strong_resistance"].set_index(item_col)["residual"]
     items = sorted(items, key=lambda v: -float(sort_key[v]) if v in sort_key.index else np.inf)
-    z = grid.pivot_table(index=item_col, columns=label_col, values="color", aggfunc="first")
+    z = grid.pivot_table(index=item_col, columns=label_col, values="color", aggfunc="first", dropna=False)
     text = grid.pivot_table(index=item_col, columns=label_col, values="text", aggfunc="first")
     z = z.reindex(index=items, columns=types)
     text = text.reindex(index=items, columns=types).fillna("–")
+    return HeatmapGrid(items, types, z.to_numpy(dtype=float), text.to_numpy())
+
+
+def odds_heatmap(
+    cells: pd.DataFrame, orient: Orientation, per_type: int, *, item_name: str
+) -> go.Figure | None:
+    """Figures 11/12: values x response types, coloured by odds ratio (significant cells only)."""
+    grid = heatmap_grid(cells, orient, per_type)
+    if grid is None:
+        return None
+    items, types = grid.items, grid.types
     ticks = [1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8]
     fig = go.Figure(
         go.Heatmap(
-            z=z.to_numpy(dtype=float),
+            z=grid.z,
             x=[pretty(t) for t in types],
             y=items,
-            text=text.to_numpy(),
+            text=grid.text,
             texttemplate="%{text}",
             textfont=dict(size=10),
             colorscale="RdBu_r",

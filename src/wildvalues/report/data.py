@@ -23,6 +23,16 @@ PER_CONVERSATION_TABLES = frozenset({"an_review_queue"})
 UNGATED_TABLES = frozenset({"an_notes"})
 TREE_NAMES = ("ai_values", "human_values", "tasks")
 AUDIT_COLUMNS = ("audit_rating", "privacy_rating")
+# config sections (and keys; None = all) copied from each run record into the manifest
+SETTINGS_KEPT: dict[str, tuple[str, ...] | None] = {
+    "llm": ("backend", "model"),
+    "extract": ("mode", "max_ai_values", "min_ai_value_score", "embed_model", "llm_gates",
+                "allow_unscrubbed"),
+    "embed": None,
+    "taxonomy": None,
+    "analyze": None,
+    "privacy": ("scrub", "min_conversations", "min_users", "min_audit_rating", "score_threshold"),
+}
 _SMALL_MODEL = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*b\b", re.IGNORECASE)
 
 
@@ -86,12 +96,18 @@ class ReportData:
         parts = {**self.tables, **{f"tree_nodes[{t}]": g for t, g in self.trees.items()}}
         rows = sum(g.n_rows for g in parts.values() if g.name not in UNGATED_TABLES)
         suppressed = sum(g.n_suppressed for g in parts.values() if g.name not in UNGATED_TABLES)
+        nodes = sum(g.n_rows for g in self.trees.values())
+        nodes_suppressed = sum(g.n_suppressed for g in self.trees.values())
         return {
             "k_conversations": self.k,
             "u_users": self.u,
             "rows": rows,
             "suppressed": suppressed,
             "share_suppressed": round(suppressed / rows, 4) if rows else 0.0,
+            "result_rows": rows - nodes,
+            "result_rows_suppressed": suppressed - nodes_suppressed,
+            "tree_nodes": nodes,
+            "tree_nodes_suppressed": nodes_suppressed,
             "tables": {name: g.account() for name, g in parts.items()},
         }
 
@@ -183,6 +199,18 @@ def _caveats(summary: RunSummary) -> list[str]:
     return notes
 
 
+def run_settings(config: dict[str, Any]) -> dict[str, Any]:
+    """The settings that shape results, from a run's stored config (no endpoints, paths or keys)."""
+    picked: dict[str, Any] = {}
+    for section, keys in SETTINGS_KEPT.items():
+        part = config.get(section)
+        if isinstance(part, dict):
+            kept = {k: part[k] for k in keys if k in part} if keys else dict(part)
+            if kept:
+                picked[section] = kept
+    return picked
+
+
 def load_summary(ws: Workspace) -> RunSummary:
     """Counts, models and run records (raw store: metadata columns only)."""
     summary = RunSummary()
@@ -212,9 +240,9 @@ def load_summary(ws: Workspace) -> RunSummary:
             ws, "SELECT prompt_version, count(*) FROM features GROUP BY 1 ORDER BY 2 DESC"
         )
     runs = ws.con.execute(
-        "SELECT run_id, command, status, started_at, seconds, counts FROM runs ORDER BY started_at"
+        "SELECT run_id, command, status, started_at, seconds, counts, config FROM runs ORDER BY started_at"
     ).fetchall()
-    for run_id, command, status, started, seconds, counts in runs:
+    for run_id, command, status, started, seconds, counts, config in runs:
         summary.runs.append(
             {
                 "run_id": run_id,
@@ -223,6 +251,7 @@ def load_summary(ws: Workspace) -> RunSummary:
                 "started_at": str(started) if started else None,
                 "seconds": round(seconds, 2) if seconds is not None else None,
                 "counts": json.loads(counts) if counts else {},
+                "settings": run_settings(json.loads(config) if config else {}),
             }
         )
     summary.caveats = _caveats(summary)

@@ -108,7 +108,8 @@ def residual_panels(
         rows, cols, figsize=(6.5 * cols, rows * (0.28 * cfg.residual_bars + 1.2)), squeeze=False
     )
     for ax, context in zip(axes.flat, contexts, strict=False):
-        part = cells[cells[label_col] == context].nlargest(cfg.residual_bars, "residual").iloc[::-1]
+        part = cells[cells[label_col] == context].nlargest(cfg.residual_bars, "residual")
+        part = part[part["residual"] > 0].iloc[::-1]
         sig = part["significant"].fillna(False).astype(bool).to_numpy()
         ax.barh(
             part[item_col].astype(str),
@@ -170,27 +171,17 @@ def heatmap(
     if orient is None:
         return []
     cells = charts_assoc.pick_level(charts_assoc.cells_of(assoc, analysis), orient.item[1], cfg.task_level)
-    items = charts_assoc.heatmap_rows(cells, orient, cfg.heatmap_rows) if not cells.empty else []
-    if not items:
+    grid = charts_assoc.heatmap_grid(cells, orient, cfg.heatmap_rows) if not cells.empty else None
+    if grid is None:
         return []
-    label_col, item_col = orient.context[0], orient.item[0]
-    types = [
-        t for t in response_order(list(cells[label_col].unique())) if t not in charts_assoc.HEATMAP_EXCLUDED
-    ]
-    grid = cells[cells[item_col].astype(str).isin(items)]
-    sig = grid["significant"].fillna(False).astype(bool) & grid["odds_ratio"].notna()
-    color = pd.Series(
-        np.where(sig, np.log2(grid["odds_ratio"].where(sig, 1.0).clip(1 / 8, 8)), np.nan), index=grid.index
-    )
-    z = grid.assign(c=color).pivot_table(index=item_col, columns=label_col, values="c", aggfunc="first")
-    z = z.reindex(index=items, columns=types)
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(1.1 * len(types) + 3, 0.34 * len(items) + 1.4))
-    image = ax.imshow(
-        np.ma.masked_invalid(z.to_numpy(dtype=float)), cmap="RdBu_r", vmin=-3, vmax=3, aspect="auto"
-    )
-    ax.set_xticks(range(len(types)), [pretty(t) for t in types], rotation=25, ha="right")
-    ax.set_yticks(range(len(items)), items)
+    fig, ax = plt.subplots(figsize=(1.3 * len(grid.types) + 3, 0.36 * len(grid.items) + 1.4))
+    image = ax.imshow(np.ma.masked_invalid(grid.z), cmap="RdBu_r", vmin=-3, vmax=3, aspect="auto")
+    for (r, c), label in np.ndenumerate(grid.text):
+        strong = not np.isnan(grid.z[r, c]) and abs(grid.z[r, c]) > 1.8
+        ax.text(c, r, label, ha="center", va="center", fontsize=7, color="white" if strong else "#222")
+    ax.set_xticks(range(len(grid.types)), [pretty(t) for t in grid.types], rotation=25, ha="right")
+    ax.set_yticks(range(len(grid.items)), grid.items)
     bar = fig.colorbar(image, ax=ax, ticks=np.log2([1 / 8, 1 / 2, 1, 2, 8]))
     bar.ax.set_yticklabels(["1/8×", "1/2×", "1×", "2×", "8×"])
     bar.set_label("odds ratio (significant cells)")
