@@ -20,6 +20,7 @@ from wildvalues.ingest.readers import FileStats, Source, json_records
 
 _COMPRESSED = (".gz", ".bz2", ".xz", ".zst")
 _DATA_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".tsv", ".parquet")
+_ALIASES = {"lmsys": "wildchat", "alpaca_eval": "alpaca-eval", "hh_rlhf": "hh-rlhf", "jsonl": "auto"}
 _RECORD_KEYS = ("messages", "conversations", "conversation", "chosen", "instruction")
 
 
@@ -39,6 +40,7 @@ def plan(paths: list[Path], fmt: str = "auto", cfg: IngestConfig | None = None
          ) -> tuple[list[Source], list[str]]:
     """(sources to read, notes on files skipped while walking folders)."""
     cfg = cfg or IngestConfig()
+    fmt = _ALIASES.get(fmt, fmt)
     if fmt not in FORMATS:
         raise IngestError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
     sources: list[Source] = []

@@ -84,7 +84,7 @@ class RawWriter:
             raise self._error
 
     def abort(self) -> None:
-        """Stop the writer without writing what is still buffered (the run is failing anyway)."""
+        """Stop the writer after the batches already queued, dropping the unqueued buffer (the run failed)."""
         self._conversations, self._rejections = [], []
         self._stop()
 
