@@ -51,7 +51,7 @@ def plan(paths: list[Path], fmt: str = "auto", cfg: IngestConfig | None = None
         if path.is_dir():
             _walk(path, fmt, cfg, sources, skipped)
         else:
-            sources.extend(plan_file(path, fmt, cfg))
+            sources.extend(_plan_readable(path, fmt, cfg))
     unique: dict[Path, Source] = {}
     for source in sources:
         unique.setdefault(source.path.resolve(), source)
@@ -69,9 +69,16 @@ def _walk(folder: Path, fmt: str, cfg: IngestConfig, sources: list[Source], skip
             _walk(child, fmt, cfg, sources, skipped)
         elif base_suffix(child) in _DATA_SUFFIXES:
             try:
-                sources.extend(plan_file(child, fmt, cfg))
+                sources.extend(_plan_readable(child, fmt, cfg))
             except IngestError as exc:
                 skipped.append(str(exc))
+
+
+def _plan_readable(path: Path, fmt: str, cfg: IngestConfig) -> list[Source]:
+    try:
+        return plan_file(path, fmt, cfg)
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot read: {exc}") from None
 
 
 def _is_arena_dir(folder: Path) -> bool:
