@@ -6,7 +6,9 @@ capitalised word that could be a name. Results are cached per string.
 
 Callers drop the offending label and count it::
 
-    kept = [label for label in labels if not find_pii(label)]
+    kept, n_dropped = drop_pii(labels)          # or find_pii(label) / find_pii_many(labels)
+
+Call it on the model's answer BEFORE normalising labels (lower-casing hides names from the check).
 """
 
 from __future__ import annotations
@@ -14,15 +16,17 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
+from types import SimpleNamespace
 
 from wildvalues.privacy.config import DEFAULT_ENTITIES
-from wildvalues.privacy.recognizers import PLACEHOLDERS, pattern_recognizers
+from wildvalues.privacy.recognizers import PLACEHOLDERS, ProperNounRunRecognizer, pattern_recognizers
 
 # A scrubbed placeholder copied into a label ("helping [PERSON] with ...") means the label is about a
 # specific, scrubbed item: it is withheld like PII.
 _PLACEHOLDER = re.compile(r"\[(?:" + "|".join(sorted(set(PLACEHOLDERS.values()))) + r")\]")
 _MIN_SCORE = 0.4  # no context boost happens on labels: weak id patterns (0.05-0.3) do not count
 _POSSIBLE_NAME = re.compile(r"\b[A-Z][a-z]+")
+_STRUCTURED_HINT = re.compile(r"[\d@/]|\w\.\w")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
 
@@ -33,6 +37,8 @@ def _recognizers() -> tuple:
 
 
 def _structured(text: str) -> list[str]:
+    if not _STRUCTURED_HINT.search(text):  # every structured kind needs a digit, "@", "." or "/"
+        return []
     kinds = []
     for recognizer in _recognizers():
         results = recognizer.analyze(text, recognizer.supported_entities, None)
@@ -62,42 +68,62 @@ def _sentence_case(text: str) -> str:
     return re.sub(r"(?<=\s)[A-Z][a-z]", lambda m: m.group(0).lower(), text)
 
 
-def _person(text: str) -> list[str]:
-    if not _POSSIBLE_NAME.search(text):
-        return []
+def _names_in(text: str, doc: object) -> list[str]:
+    kinds = ["PERSON" for ent in doc.ents
+             if ent.label_ == "PERSON" and _is_name_hit(text, ent.start_char, ent.text.split())]
+    # full names the NER model calls a place or organisation ("a letter for Priya Oyelaran")
+    runs = _proper_noun_runs().analyze(doc.text, ["PERSON"], SimpleNamespace(tokens=doc))
+    return kinds + ["PERSON"] * len(runs)
+
+
+def _nlp() -> object:
     from wildvalues.privacy.engine import shared_nlp_engine
 
-    doc = shared_nlp_engine().nlp["en"](_sentence_case(text))
-    return ["PERSON" for ent in doc.ents
-            if ent.label_ == "PERSON" and _is_name_hit(text, ent.start_char, ent.text.split())]
+    return shared_nlp_engine().nlp["en"]
 
 
-@functools.lru_cache(maxsize=65536)
-def _find(text: str, with_names: bool) -> tuple[str, ...]:
-    kinds = ["PLACEHOLDER"] * len(_PLACEHOLDER.findall(text))
-    kinds += _structured(text)
-    if with_names:
-        kinds += _person(text)
-    return tuple(sorted(set(kinds)))
+@functools.cache
+def _proper_noun_runs() -> ProperNounRunRecognizer:
+    return ProperNounRunRecognizer()
+
+
+_CACHE: dict[tuple[str, bool], tuple[str, ...]] = {}
+_CACHE_LIMIT = 200_000
+
+
+def _without_names(text: str) -> list[str]:
+    return ["PLACEHOLDER"] * len(_PLACEHOLDER.findall(text)) + _structured(text)
+
+
+def find_pii_many(labels: Iterable[str], *, names: bool = True) -> list[list[str]]:
+    """``find_pii`` for many labels at once (names checked in one spaCy pipe: several times faster)."""
+    labels = list(labels)
+    todo = sorted({t for t in labels if t and t.strip() and (t, names) not in _CACHE})
+    found = {t: _without_names(t) for t in todo}
+    if names:
+        need_ner = [t for t in todo if _POSSIBLE_NAME.search(t)]
+        for text, doc in zip(need_ner, _nlp().pipe([_sentence_case(t) for t in need_ner], batch_size=256),
+                             strict=True):
+            found[text] += _names_in(text, doc)
+    if len(_CACHE) > _CACHE_LIMIT:
+        _CACHE.clear()
+    for text, kinds in found.items():
+        _CACHE[(text, names)] = tuple(sorted(set(kinds)))
+    return [list(_CACHE.get((t, names), ())) for t in labels]
 
 
 def find_pii(label: str, *, names: bool = True) -> list[str]:
     """Kinds of PII found in ``label`` (e.g. ``["EMAIL_ADDRESS", "PERSON"]``); empty when clean.
 
     Returns entity kinds, never the matched strings, so the result can be logged. ``names=False`` skips
-    the spaCy name check (pattern kinds and placeholders only).
+    the spaCy name check (pattern kinds and placeholders only). Results are cached per label.
     """
-    if not label or not label.strip():
-        return []
-    return list(_find(label, names))
+    return find_pii_many([label], names=names)[0]
 
 
 def drop_pii(labels: Iterable[str], *, names: bool = True) -> tuple[list[str], int]:
     """Labels without PII, and how many were dropped."""
-    kept, dropped = [], 0
-    for label in labels:
-        if find_pii(label, names=names):
-            dropped += 1
-        else:
-            kept.append(label)
-    return kept, dropped
+    labels = list(labels)
+    flags = find_pii_many(labels, names=names)
+    kept = [label for label, kinds in zip(labels, flags, strict=True) if not kinds]
+    return kept, len(labels) - len(kept)

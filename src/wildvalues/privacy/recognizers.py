@@ -172,11 +172,12 @@ class ProperNounRunRecognizer(LocalRecognizer):
 
     spaCy's small NER model often labels unfamiliar full names as places or organisations, or not at
     all ("forward the logs to Diego Adeyemi"). Runs that the NER model calls a date, product, event,
-    law, language or work of art are skipped. The price is some places and brand names replaced too.
+    law, language or work of art are skipped (not NORP: it often mislabels full names). The price is
+    that some places and brand names are replaced too.
     """
 
     SKIP_LABELS = frozenset({"DATE", "TIME", "PRODUCT", "EVENT", "LAW", "LANGUAGE", "WORK_OF_ART", "MONEY",
-                             "NORP", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT"})
+                             "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT"})
     _MONTHS_DAYS = frozenset({
         "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
         "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
