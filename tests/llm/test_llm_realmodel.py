@@ -66,9 +66,7 @@ def test_openai_backend_against_real_llamacpp_server(local_backend):
     colour = client.complete(q(SNOW, choices=("white", "black")))
     assert colour.raw["mode"] == "first-token-logprobs"  # llama.cpp returns top_logprobs
     assert colour.text == "white" and colour.choice_logprobs["white"] > colour.choice_logprobs["black"]
+    # labels sharing a first character: generation under response_format json_schema (enum) + strict parse
     shared = client.complete(q("Is fire hot? Answer yes or no.", choices=("yes please", "yes no")))
     assert shared.raw["mode"] == "constrained" and shared.text in ("yes please", "yes no")
-    schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
-    resp = client.complete(q("Give the number two as JSON with key n.", max_tokens=24, json_schema=schema))
-    assert isinstance(json.loads(resp.text)["n"], int)
-    assert client.accounting()["new"] == 4
+    assert client.accounting()["new"] == 3

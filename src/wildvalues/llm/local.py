@@ -17,10 +17,14 @@ Choices (``LLMRequest.choices``) are scored by log-probability of each label as 
   continuation is scored. When one label is a proper prefix of another, the end-of-turn token's
   log-prob is added to the shorter one so that "support" and "support strongly" compare fairly.
 * a token missing from the top-k list gets the k-th log-prob as an upper bound (``raw["bounded"]``).
+* when every label is ONE token (yes/no, single words) and the labels differ beyond case, the score
+  pools the top-k tokens spelling the label up to case and surrounding spaces ("yes", "Yes", " yes"):
+  a model that answers "Yes" is answering the label "yes" (``raw["pooled_case_variants"]``).
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from pathlib import Path
@@ -79,13 +83,13 @@ class LocalBackend(LLMBackend):
         body = {"content": text, "add_special": special, "parse_special": special}
         return self._post("/tokenize", body)["tokens"]
 
-    def _next_token_logprobs(self, tokens: list[int]) -> tuple[dict[int, float], dict[str, Any]]:
+    def _next_token_logprobs(self, tokens: list[int]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Top-k next tokens after ``tokens``: [{"id", "token", "logprob"}...], and llama.cpp's timings."""
         out = self._post("/completion", {
             "prompt": tokens, "n_predict": 1, "n_probs": self.top_k, "temperature": 0.0,
             "cache_prompt": True, "post_sampling_probs": False,
         })
-        probs = out["completion_probabilities"][0]["top_logprobs"]
-        return {p["id"]: p["logprob"] for p in probs}, out.get("timings", {})
+        return out["completion_probabilities"][0]["top_logprobs"], out.get("timings", {})
 
     # -- the interface -------------------------------------------------------------------------------
     def complete(self, request: LLMRequest) -> LLMResponse:
@@ -132,13 +136,19 @@ class LocalBackend(LLMBackend):
         prefixes = sorted({tuple(t[:i]) for t in seqs for i in range(len(t))}
                           | {tuple(label_tokens[label]) for label in needs_end}, key=len)
         dist: dict[tuple[int, ...], dict[int, float]] = {}
+        root: list[dict[str, Any]] = []
         cache_hits = evaluated = 0
         for prefix in prefixes:
-            dist[prefix], timings = self._next_token_logprobs(prompt_tokens + list(prefix))
+            top, timings = self._next_token_logprobs(prompt_tokens + list(prefix))
+            dist[prefix] = {p["id"]: p["logprob"] for p in top}
+            root = root or top
             cache_hits += int(timings.get("cache_n", 0))
             evaluated += int(timings.get("prompt_n", 0))
         scores: dict[str, float] = {}
         bounded: list[str] = []
+        folded = [label.strip().lower() for label in labels]
+        if all(len(t) == 1 for t in seqs) and len(set(folded)) == len(folded):
+            return self._pooled(labels, root, len(prompt_tokens), cache_hits, evaluated)
         for label, toks in label_tokens.items():
             total = 0.0
             steps = [(tuple(toks[:i]), tok) for i, tok in enumerate(toks)]
@@ -159,6 +169,27 @@ class LocalBackend(LLMBackend):
             choice_logprobs=scores,
             raw={"mode": mode, "scoring_calls": len(prefixes), "kv_cache_tokens": cache_hits,
                  "evaluated_tokens": evaluated, "bounded": sorted(set(bounded))},
+        )
+
+    def _pooled(self, labels: list[str], top: list[dict[str, Any]], n_prompt: int, cache_hits: int,
+                evaluated: int) -> LLMResponse:
+        """Single-token labels: pool the top-k tokens that spell the label up to case and spaces
+        ("yes", "Yes", " yes"), so the score is P(the reply starts with that word)."""
+        floor = min(p["logprob"] for p in top)
+        scores: dict[str, float] = {}
+        bounded: list[str] = []
+        for label in labels:
+            variants = [p["logprob"] for p in top if p["token"].strip().lower() == label.strip().lower()]
+            if variants:
+                scores[label] = math.log(sum(math.exp(lp) for lp in variants))
+            else:
+                scores[label] = floor
+                bounded.append(label)
+        best = max(labels, key=lambda lab: scores[lab])
+        return LLMResponse(
+            text=best, prompt_tokens=n_prompt, completion_tokens=1, choice_logprobs=scores,
+            raw={"mode": "first-token", "pooled_case_variants": True, "scoring_calls": 1,
+                 "kv_cache_tokens": cache_hits, "evaluated_tokens": evaluated, "bounded": bounded},
         )
 
     def _label_tokens(self, label: str) -> list[int]:
