@@ -18,11 +18,13 @@ SNOW = "What colour is fresh snow? Answer white or black."
 
 @pytest.fixture(scope="module")
 def local_backend():
-    from wildvalues.llm.local import LocalBackend
+    from wildvalues.llm import make_backend, release_local_backends
 
-    backend = LocalBackend(LLMConfig(model=TEST_MODEL, n_ctx=2048))
+    cfg = LLMConfig(model=TEST_MODEL, n_ctx=2048)
+    backend = make_backend(cfg)
+    assert make_backend(cfg) is backend  # one model load per process, shared by every client
     yield backend
-    backend.close()
+    release_local_backends()
 
 
 def q(text: str, **kw) -> LLMRequest:

@@ -99,10 +99,12 @@ class OpenAIBackend(LLMBackend):
         if not getattr(out, "choices", None):
             raise RetryableLLMError(f"openai backend: reply without choices: {str(out)[:300]}")
         usage = out.usage
+        details = getattr(usage, "prompt_tokens_details", None)  # OpenAI caches long prefixes itself
+        cached = getattr(details, "cached_tokens", 0) or 0
         return LLMResponse(
             text=text, prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
             completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
-            raw={"finish_reason": out.choices[0].finish_reason, **extra},
+            raw={"finish_reason": out.choices[0].finish_reason, "cache_read_tokens": cached, **extra},
         )
 
     def _choose(self, request: LLMRequest) -> LLMResponse:
