@@ -12,7 +12,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from wildvalues.analyze.frequencies import Context
-from wildvalues.analyze.support import mask_rows
+from wildvalues.analyze.support import conversation_pairs, mask_rows
 
 NONE = "none"
 SUPPORT = ("strong_support", "mild_support")
@@ -99,43 +99,59 @@ def mirrored_values(ctx: Context, mirrored: sp.csr_matrix) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _top_keys(
+    pairs: sp.coo_matrix, none_row: int, n_ai: int, top_n: int
+) -> list[tuple[bool, np.ndarray, np.ndarray]]:
+    """Per part (human value 'none' / a human value): top ``top_n`` keys with their counts, ranked."""
+    out = []
+    for non_null in (False, True):
+        part = (pairs.row != none_row) if non_null else (pairs.row == none_row)
+        keys = pairs.row[part].astype(np.int64) * n_ai + pairs.col[part]
+        counts = pairs.data[part].astype(np.int64)
+        take = min(top_n, len(keys))
+        if take == 0:
+            continue
+        best = np.argpartition(-counts, take - 1)[:take]
+        best = best[np.lexsort((keys[best], -counts[best]))]
+        out.append((non_null, keys[best], counts[best]))
+    return out
+
+
 def value_pairs(ctx: Context) -> pd.DataFrame:
+    """Top (human value, AI value) pairs overall and per response type; one pass over all pairs."""
     d, cfg = ctx.data, ctx.cfg
     human, ai = d.sides["human"], d.sides["ai"]
     no_human = (human.per_conversation == 0).astype(np.int32)
     with_none = sp.hstack([human.matrix, sp.csr_matrix(no_human[:, None])]).tocsr()
     human_names = np.append(human.names, NONE)
+    n_ai = len(ai.names)
+    n_keys = len(human_names) * n_ai
+    conv, key = conversation_pairs(with_none, ai.matrix) if ctx.support.known else (None, None)
+    response = d.response.codes[conv] if conv is not None else None
+    groups = [("all", None)] + [(name, i) for i, name in enumerate(d.response.names)]
     frames = []
-    for name, mask in [g for g in _groups(ctx) if g[0] != "support"]:
-        in_group = mask_rows(with_none, mask)
-        pairs = (in_group.T @ ai.matrix).tocoo()
+    for name, code in groups:
+        mask = np.ones(d.n, bool) if code is None else d.response.codes == code
+        pairs = (mask_rows(with_none, mask).T @ ai.matrix).tocoo()
+        sel = slice(None) if code is None or conv is None else response == code
+        g_conv, g_key = (conv[sel], key[sel]) if conv is not None else (None, None)
         n_group = int(mask.sum())
-        if pairs.nnz == 0:
-            continue
-        frame = pd.DataFrame({"h": pairs.row, "a": pairs.col, "n_conversations": pairs.data.astype(np.int64)})
-        frame["non_null"] = frame["h"] != len(human.names)
-        frame = (
-            frame.sort_values(["non_null", "n_conversations"], ascending=[True, False])
-            .groupby("non_null", group_keys=False)
-            .head(cfg.pairs_top_n)
-        )
-        frame["rank"] = frame.groupby("non_null").cumcount() + 1
-        users = ctx.support.per_pair(in_group, ai.matrix, frame["h"].to_numpy(), frame["a"].to_numpy())
-        frames.append(
-            pd.DataFrame(
-                {
-                    "response_type": name,
-                    "non_null": frame["non_null"].to_numpy(),
-                    "rank": frame["rank"].to_numpy(),
-                    "human_value": human_names[frame["h"]],
-                    "ai_value": ai.names[frame["a"]],
-                    "n_conversations": frame["n_conversations"].to_numpy(),
-                    "n_denominator": d.n,
-                    "n_group": n_group,
-                    "n_users": users,
-                }
+        for non_null, top, counts in _top_keys(pairs, len(human_names) - 1, n_ai, cfg.pairs_top_n):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "response_type": name,
+                        "non_null": non_null,
+                        "rank": np.arange(1, len(top) + 1),
+                        "human_value": human_names[top // n_ai],
+                        "ai_value": ai.names[top % n_ai],
+                        "n_conversations": counts,
+                        "n_denominator": d.n,
+                        "n_group": n_group,
+                        "n_users": ctx.support.per_key(g_conv, g_key, top, n_keys),
+                    }
+                )
             )
-        )
     if not frames:
         return pd.DataFrame()
     out = pd.concat(frames, ignore_index=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from wildvalues.analyze.alerts import alerts
 from wildvalues.analyze.associations import associations
@@ -50,12 +51,14 @@ def compute(data: StudyData, cfg: AnalyzeConfig, progress: Progress | None = Non
     ctx = Context(data, cfg, Support(data.user_codes), np.random.default_rng(cfg.seed), list(data.notes))
     out: dict[str, pd.DataFrame] = {}
     timings: dict[str, float] = {}
+    cpu_timings: dict[str, float] = {}
 
     def timed(name: str, fn: Callable[[], Any]) -> Any:
         step(name)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = fn()
         timings[name] = time.perf_counter() - started
+        cpu_timings[name] = time.process_time() - cpu
         return result
 
     out["an_overview"] = timed("overview", lambda: overview(ctx))
@@ -77,27 +80,25 @@ def compute(data: StudyData, cfg: AnalyzeConfig, progress: Progress | None = Non
         "alerts", lambda: alerts(ctx, out["an_value_frequencies"])
     )
     out["an_notes"] = pd.DataFrame(ctx.notes, columns=["section", "note"])
-    out["_timings"] = pd.DataFrame({"step": list(timings), "seconds": list(timings.values())})
+    out["_timings"] = pd.DataFrame(
+        {"step": list(timings), "seconds": list(timings.values()), "cpu_seconds": list(cpu_timings.values())}
+    )
     return out
 
 
-def _write(con, name: str, frame: pd.DataFrame, run_id: str) -> int:
+def _write(con, name: str, frame: pd.DataFrame | None, run_id: str) -> int:
     con.execute(f"DROP TABLE IF EXISTS {name}")
     if frame is None or frame.empty:
-        # an empty table still says "computed, nothing found" (columns: section/note only when unknown)
+        # an empty table still says "computed, nothing found"
         columns = list(frame.columns) if frame is not None and len(frame.columns) else ["note"]
         con.execute(f"CREATE TABLE {name} ({', '.join(f'{c} VARCHAR' for c in columns)}, run_id VARCHAR)")
         return 0
-    frame = frame.copy()
-    for column in frame.columns:
-        if frame[column].dtype == object:
-            non_null = frame[column].dropna()
-            if non_null.empty or isinstance(non_null.iloc[0], str):
-                frame[column] = frame[column].astype("string")
+    frame = frame.reset_index(drop=True)
     if "n_users" in frame.columns:
         frame["n_users"] = pd.array(frame["n_users"], dtype="Int64")
-    frame["run_id"] = run_id
-    con.register("an_frame", frame)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.append_column("run_id", pa.array([run_id] * len(frame), pa.string()))
+    con.register("an_frame", table)
     con.execute(f"CREATE TABLE {name} AS SELECT * FROM an_frame")
     con.unregister("an_frame")
     return len(frame)
@@ -135,12 +136,15 @@ def analyze_workspace(
         timings = tables.pop("_timings")
         if progress:
             progress("writing tables")
+        written = time.perf_counter()
         con = ws.con.cursor()
         rows = {name: _write(con, name, tables.get(name), run.run_id) for name in TABLES}
         con.close()
+        exported = time.perf_counter()
         if cfg.export_parquet:
             for name in TABLES:
                 ws.export_parquet(name)
+        finished = time.perf_counter()
         tests = tables["an_association_tests"]
         summary: dict[str, Any] = {
             "run_id": run.run_id,
@@ -156,7 +160,9 @@ def analyze_workspace(
             "rows_written": rows,
             "notes": len(tables["an_notes"]),
             "seconds_load": round(loaded, 3),
-            "seconds_by_step": {r.step: round(r.seconds, 3) for r in timings.itertuples()},
+            "seconds_by_step": {r.step: round(r.seconds, 3) for r in timings.itertuples()}
+            | {"write tables": round(exported - written, 3), "export parquet": round(finished - exported, 3)},
+            "cpu_seconds_by_step": {r.step: round(r.cpu_seconds, 3) for r in timings.itertuples()},
             "seconds": round(time.perf_counter() - started, 3),
         }
         run.counts.update(

@@ -75,7 +75,13 @@ class Support:
         if len(query) == 0:
             return np.zeros(0, np.int64)
         conv, key = conversation_pairs(rows, cols, mask)
-        cell = _lookup(query, key, rows.shape[1] * n_c)
+        return self.per_key(conv, key, query, rows.shape[1] * n_c)
+
+    def per_key(self, conv: np.ndarray, key: np.ndarray, query: np.ndarray, n_keys: int) -> np.ndarray | None:
+        """Distinct users per queried key, given (conversation, key) occurrences."""
+        if not self.known:
+            return None
+        cell = _lookup(query, key, n_keys)
         hit = (cell >= 0) & (self.user[conv] >= 0)
         # cells x users incidence; building CSR sums duplicates with a counting sort (no hashing)
         incidence = sp.csr_matrix(
