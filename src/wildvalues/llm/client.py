@@ -164,11 +164,10 @@ class LLMClient:
                                   int(resp.raw.get("cache_write_tokens", 0)))
         stored = self.cache.put(key, resp, backend=self.backend.name, model=self.model, tag=req.tag,
                                 run_id=self.run_id, dollars=dollars)
-        if not stored:  # another worker answered the same key meanwhile: the stored one wins
-            self._count(calls=1, cached=1)
-            return self.cache.get(key) or resp
         self._count(calls=1, new=1, prompt_tokens=resp.prompt_tokens,
                     completion_tokens=resp.completion_tokens, dollars=dollars)
+        if not stored and self.cfg.call_cache:  # a parallel caller stored this key first: one answer wins
+            return self.cache.get(key) or resp
         return resp
 
     def _call_with_retries(self, req: LLMRequest) -> LLMResponse:
