@@ -55,9 +55,31 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+# result tables behind each section, for the "n rows withheld" sentence
+SECTION_TABLES = {
+    "top-values": ("an_value_frequencies", "an_overview", "an_long_tail"),
+    "taxonomy": ("an_category_shares",),
+    "by-task": ("an_associations",),
+    "response-types": ("an_response_types",),
+    "mirroring": ("an_mirroring", "an_mirrored_values", "an_value_pairs"),
+    "models": ("an_model_values", "an_model_tests"),
+    "stated": ("an_stated_vs_demonstrated",),
+    "cv": ("an_context_variation",),
+    "alerts": ("an_alerts",),
+}
+
+
+def _withheld_note(data: ReportData, section: Section) -> None:
+    gated = [data.tables[name] for name in SECTION_TABLES.get(section.key, ()) if name in data.tables]
+    parts = [f"{fmt_num(g.n_suppressed)} of {fmt_num(g.n_rows)} rows of {g.name}"
+             for g in gated if g.n_suppressed]
+    if parts:
+        section.notes.append("Withheld below the privacy thresholds: " + "; ".join(parts) + ".")
+
+
 def build_sections(data: ReportData, cfg: ReportConfig) -> list[Section]:
     """Every section, in the paper's order; sections without data keep a plain sentence saying so."""
-    return [
+    sections = [
         values.top_values_section(data, cfg),
         values.taxonomy_section(data, cfg),
         *values.residual_sections(data, cfg),
@@ -70,6 +92,9 @@ def build_sections(data: ReportData, cfg: ReportConfig) -> list[Section]:
         behaviour.alerts_section(data, cfg),
         behaviour.notes_section(data),
     ]
+    for section in sections:
+        _withheld_note(data, section)
+    return sections
 
 
 def render_html(

@@ -43,6 +43,7 @@ class Section:
     figures: list[Figure] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)  # plain sentences: what is missing and why
+    notes: list[str] = field(default_factory=list)  # small print under the section
 
     def add_figure(self, fig: go.Figure | None, title: str, caption: str = "", *, missing: str = "") -> None:
         if fig is None:
