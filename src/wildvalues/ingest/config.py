@@ -16,7 +16,7 @@ class IngestConfig(BaseModel):
     # HH-RLHF lines hold two transcripts; which to ingest ("both" yields two conversations per line).
     hh_rlhf_side: Literal["chosen", "rejected", "both"] = "chosen"
     # Conversations per DuckDB write (one pyarrow table per batch).
-    batch_size: int = Field(default=2000, ge=1)
+    batch_size: int = Field(default=1000, ge=1)
     # DuckDB memory cap while ingesting (MB; restored afterwards). Keeps peak memory flat on big files.
     duckdb_memory_limit_mb: int | None = 256
     # Checkpoint the raw store after about this many MB of message text (bounds DuckDB's memory).

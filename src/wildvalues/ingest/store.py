@@ -46,7 +46,7 @@ def bulk_load(ws: Workspace, memory_limit_mb: int | None) -> Iterator[None]:
 class RawWriter:
     """Buffers records and writes them one pyarrow table per batch; counts what it wrote or skipped."""
 
-    def __init__(self, ws: Workspace, run_id: str, batch_size: int = 2000, checkpoint_mb: int = 64) -> None:
+    def __init__(self, ws: Workspace, run_id: str, batch_size: int = 1000, checkpoint_mb: int = 64) -> None:
         self.ws, self.run_id, self.batch_size = ws, run_id, batch_size
         self.checkpoint_chars, self._unsaved_chars = checkpoint_mb * 1_000_000, 0
         self._conversations: list[tuple[Conversation, str]] = []
