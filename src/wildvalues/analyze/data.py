@@ -72,26 +72,27 @@ def arrow_query(con, query: str, params: list | None = None) -> pa.Table:
 
 
 def _labels(column: pa.ChunkedArray, n: int) -> Labels:
+    """Conversation x label 0/1 matrix; labels are whitespace-trimmed, empty ones dropped, names sorted."""
     lists = column.combine_chunks()
     if lists.null_count:
         lists = pc.fill_null(lists, pa.scalar([], type=lists.type))
     offsets = lists.offsets.to_numpy().astype(np.int64)
     offsets = offsets - offsets[0]
-    flat = pc.utf8_trim_whitespace(lists.flatten().cast(pa.string()))
     conv = np.repeat(np.arange(n), np.diff(offsets))
-    keep = pc.and_(pc.is_valid(flat), pc.not_equal(flat, "")).to_numpy(zero_copy_only=False)
-    encoded = pc.dictionary_encode(flat.filter(pa.array(keep))) if keep.any() else None
-    if encoded is None:
-        return Labels(np.array([], dtype=object), sp.csr_matrix((n, 0), dtype=np.int32))
-    names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    order = np.argsort(names, kind="stable")
-    remap = np.empty(len(names), np.int64)
-    remap[order] = np.arange(len(names))
-    idx = remap[encoded.indices.to_numpy()]
-    matrix = sp.csr_matrix((np.ones(len(idx), np.int32), (conv[keep], idx)), shape=(n, len(names)))
+    encoded = pc.dictionary_encode(lists.flatten().cast(pa.string()))
+    # trim the (few) distinct strings, not every occurrence; "" and NULL -> dropped
+    raw_names = [s.strip() if s is not None else "" for s in encoded.dictionary.to_pylist()]
+    names = np.array(sorted(set(raw_names) - {""}), dtype=object)
+    position = {name: i for i, name in enumerate(names)}
+    remap = np.array([position.get(name, -1) for name in raw_names] + [-1], dtype=np.int64)
+    idx = remap[pc.fill_null(encoded.indices, len(raw_names)).to_numpy()]
+    keep = idx >= 0
+    matrix = sp.csr_matrix(
+        (np.ones(int(keep.sum()), np.int32), (conv[keep], idx[keep])), shape=(n, len(names))
+    )
     matrix.sum_duplicates()
     matrix.data[:] = 1  # a label counts once per conversation
-    return Labels(names[order], matrix)
+    return Labels(names, matrix)
 
 
 def _coded(values: pa.Array | pa.ChunkedArray | list, default: str) -> Coded:
@@ -130,8 +131,17 @@ def _paths(con, tree: str, labels: np.ndarray) -> dict[int, Coded]:
     return out
 
 
-def load_study(ws, *, all_conversations: bool = False) -> StudyData:
-    """Read ``features`` (+ model/user from ``raw.conversations``, trees from ``label_paths``)."""
+def load_study(
+    ws,
+    *,
+    all_conversations: bool = False,
+    sides: tuple[str, ...] = ("ai", "human", "stated"),
+    task_tree: bool = True,
+) -> StudyData:
+    """Read ``features`` (+ model/user from ``raw.conversations``, trees from ``label_paths``).
+
+    ``sides`` and ``task_tree=False`` load less (sides left out are empty; tasks = raw ``features.task``).
+    """
     con = ws.con.cursor()  # own connection: DuckDB refuses work while another result is unfinished
     if not ws.has_table("features"):
         raise LookupError(f"{ws.db_path}: no table 'features' (run `wildvalues extract` first)")
@@ -140,15 +150,21 @@ def load_study(ws, *, all_conversations: bool = False) -> StudyData:
     has_conv = ws.has_table("conversations", "raw")
     meta = "c.model, c.user_id" if has_conv else "NULL AS model, NULL AS user_id"
     join = "LEFT JOIN raw.conversations c USING (conversation_id)" if has_conv else ""
+    lists = ", ".join(
+        f"f.{col}" if side in sides else f"NULL::VARCHAR[] AS {col}" for side, col in SIDE_COLUMNS.items()
+    )
     table = arrow_query(
         con,
-        f"SELECT f.conversation_id, f.ai_values, f.human_values, f.stated_ai_values, "
-        f"f.response_type, f.task, {meta} FROM features f {join} {where} "
-        f"ORDER BY f.conversation_id",
+        f"SELECT f.conversation_id, {lists}, f.response_type, f.task, {meta} "
+        f"FROM features f {join} {where}",  # DuckDB keeps insertion order: runs are reproducible
     )
     n = table.num_rows
     notes: list[tuple[str, str]] = []
-    sides = {side: _labels(table[col], n) for side, col in SIDE_COLUMNS.items()}
+    empty = Labels(np.array([], dtype=object), sp.csr_matrix((n, 0), dtype=np.int32))
+    wanted = set(sides)
+    sides_loaded = {
+        side: _labels(table[col], n) if side in wanted else empty for side, col in SIDE_COLUMNS.items()
+    }
     known = set(RESPONSE_TYPES)
     responses = [r if r in known else "unknown" for r in table["response_type"].to_pylist()]
     if "unknown" in responses:
@@ -177,23 +193,24 @@ def load_study(ws, *, all_conversations: bool = False) -> StudyData:
         notes.append(("support", "no user ids known: n_users is NULL everywhere"))
 
     ids = table["conversation_id"].to_numpy()
-    tasks = _task_levels(con, ws, table, notes)
+    tasks = _task_levels(con, ws, table, notes) if task_tree else {0: _coded(table["task"], "unknown")}
     value_paths = {}
-    for side, labels in sides.items():
+    for side, labels in sides_loaded.items():
         tree = SIDE_TREES[side]
         has_paths = (
-            ws.has_table("label_paths")
+            side in wanted
+            and ws.has_table("label_paths")
             and con.execute("SELECT count(*) FROM label_paths WHERE tree = ?", [tree]).fetchall()[0][0] > 0
         )
         value_paths[side] = _paths(con, tree, labels.names) if has_paths else {}
-        if not has_paths:
+        if not has_paths and side in wanted:
             notes.append(
                 ("categories", f"no tree '{tree}' in label_paths: no category shares for side {side}")
             )
     con.close()
     return StudyData(
         ids,
-        sides,
+        sides_loaded,
         response,
         model,
         user_codes,
