@@ -80,19 +80,19 @@ def encode(texts: list[str], model: str = DEFAULT_MODEL, *, batch_size: int = 64
         import torch
 
         torch.set_num_threads(min(torch.get_num_threads(), _torch_threads()))
-        new_rows = []
-        for start in range(0, len(missing), batch_size):
-            batch = [distinct[k] for k in missing[start:start + batch_size]]
+        flush_every = max(batch_size, 1024)  # an interrupted run keeps what it embedded
+        for start in range(0, len(missing), flush_every):
+            chunk = missing[start:start + flush_every]
             with torch.inference_mode():
-                rows = encoder.encode(batch, batch_size=batch_size, convert_to_numpy=True,
-                                      normalize_embeddings=True, show_progress_bar=False)
-            new_rows.append(np.asarray(rows, dtype=np.float32))
+                rows = encoder.encode([distinct[k] for k in chunk], batch_size=batch_size,
+                                      convert_to_numpy=True, normalize_embeddings=True,
+                                      show_progress_bar=False)
+            vectors = np.asarray(rows, dtype=np.float32)
+            if use_cache:
+                cache.put(chunk, vectors)
+            found.update(zip(chunk, vectors, strict=True))
             if progress:
-                progress(len(batch))
-        vectors = np.concatenate(new_rows)
-        if use_cache:
-            cache.put(missing, vectors)
-        found.update(zip(missing, vectors, strict=True))
+                progress(len(chunk))
     out = np.zeros((len(texts), spec.dim), dtype=np.float32)
     for row, key in enumerate(keys):
         out[row] = found[key]

@@ -120,12 +120,15 @@ def _kmeans(vectors: np.ndarray, k: int, seed: int) -> np.ndarray:
     return KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(vectors)
 
 
-def _pii_free(text: str) -> bool:
+def _pii_free(texts: list[str]) -> list[bool]:
+    """Whether each LLM-written name/description is free of PII (the privacy stage's post-LLM check)."""
+    if not texts:
+        return []
     try:
-        from wildvalues.privacy.leaks import find_pii
-    except ImportError:  # the privacy stage is optional for this check
-        return True
-    return not find_pii(text)
+        from wildvalues.privacy.leaks import find_pii_many
+    except ImportError:  # the privacy extra is optional; labels were already checked at extraction
+        return [True] * len(texts)
+    return [not kinds for kinds in find_pii_many(texts)]
 
 
 class _Budget:
@@ -157,8 +160,16 @@ def build_hierarchy(items: Sequence[BaseItem], vectors: np.ndarray, embed_fn: Em
     current = [nodes[it.key] for it in items]
     leaves_of = {it.key: [it.key] for it in items}
     for level in range(1, len(targets)):
-        if len(current) <= 1:
-            break
+        if len(current) == 1:  # one cluster left: carry it up so every leaf has an ancestor at every level
+            child = current[0]
+            parent = Node(_cluster_id(tree, level, leaves_of[child.cluster_id]), child.name,
+                          child.description, level, child.weight, children=[child.cluster_id])
+            leaves_of[parent.cluster_id] = leaves_of[child.cluster_id]
+            child.parent = parent.cluster_id
+            nodes[parent.cluster_id] = parent
+            current = [parent]
+            stats["levels"].append({"level": level, "target": targets[level], "children": 1, "parents": 1})
+            continue
         future = sum(_planned_calls(targets[lv - 1], targets[lv], settings) for lv in range(level + 1,
                                                                                              len(targets)))
         parents, level_stats = _build_level(current, vectors, targets[level], level, tree, embed_fn, namer,
@@ -222,7 +233,9 @@ def _build_level(children: list[Node], vectors: np.ndarray, target: int, level: 
         proposed = [[] for _ in asks]
     cand_names: list[Proposal] = []
     cand_vectors: list[np.ndarray] = []
-    llm_props = [p for props in proposed for p in props if _pii_free(f"{p.name} {p.description}")]
+    llm_props = [p for props in proposed for p in props]
+    llm_props = [p for p, ok in zip(llm_props, _pii_free([f"{p.name}. {p.description}" for p in llm_props]),
+                                    strict=True) if ok]
     if llm_props:
         cand_names.extend(llm_props)
         cand_vectors.extend(embed_fn([f"{p.name}: {p.description}" for p in llm_props]))
@@ -291,10 +304,11 @@ def _build_level(children: list[Node], vectors: np.ndarray, target: int, level: 
     renamed += [None] * (len(used) - len(renamed))  # beyond the budget: keep the proposal's name
     budget.used += min(affordable, len(batches)) if uses_llm else 0
     parents, names, pii_rejected = [], [], 0
+    clean = iter(_pii_free([f"{r.name}. {r.description}" for r in renamed if r is not None]))
     for p, new in zip(used, renamed, strict=True):
         member_idx = members_of[p]
         named = new or proposals[p]
-        if not _pii_free(f"{named.name} {named.description}"):
+        if new is not None and not next(clean):
             pii_rejected += 1
             named = extractive_name([children[i].name for i in by_weight(member_idx)])
         leaves = [leaf for i in member_idx for leaf in leaves_of[children[i].cluster_id]]

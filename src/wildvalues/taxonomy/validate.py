@@ -51,14 +51,26 @@ def baselines(vectors: np.ndarray, sizes: list[int], seed: int = 0) -> dict[str,
 
 
 def validate_against_paper(folder: Path, embed_fn, namer, settings: HierarchySettings,
-                           progress=None) -> dict:
-    """Build our tree over the paper's values and compare every level with the paper's and baselines'."""
+                           progress=None, limit: int | None = None, paper_sizes: bool = False) -> dict:
+    """Build our tree over the paper's values and compare every level with the paper's and baselines'.
+
+    ``limit`` keeps the ``limit`` most frequent values (a cheaper run); ``paper_sizes`` sets our level
+    targets to the paper's realised sizes over the values kept (else the A.6 formula from
+    ``settings.levels`` / ``settings.top``, or ``settings.sizes``).
+    """
     weights = paper_values(folder)
+    if limit:
+        weights = dict(sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:limit])
     reference = load_tree_csv(folder / "values_tree.csv")
     leaves = sorted(weights)
     missing = [v for v in leaves if v not in reference.nodes]
     if missing:
         raise ValueError(f"{len(missing)} values of values_frequencies.csv are not leaves of values_tree.csv")
+    if paper_sizes:
+        from dataclasses import replace
+
+        ref = ancestor_labels(reference, leaves)
+        settings = replace(settings, sizes=[len(set(ref[level])) for level in sorted(ref)])
     vectors = embed_fn(leaves)
     ours = build_hierarchy([BaseItem(v, v, weights[v]) for v in leaves], vectors, embed_fn, namer, settings,
                            "ai_values", progress)
@@ -75,7 +87,8 @@ def validate_against_paper(folder: Path, embed_fn, namer, settings: HierarchySet
                      "ours": agreement(ref_ids, our_levels[level]),
                      "ward": agreement(ref_ids, base["ward"][size]),
                      "kmeans": agreement(ref_ids, base["kmeans"][size])})
-    return {"rows": rows, "targets": ours.targets, "stats": ours.stats, "tree": ours}
+    return {"rows": rows, "values": len(leaves), "targets": ours.targets, "sizes": ours.sizes,
+            "stats": ours.stats, "tree": ours}
 
 
 def markdown_table(rows: list[dict]) -> str:
