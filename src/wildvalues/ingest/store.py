@@ -48,7 +48,7 @@ class RawWriter:
 
     def __init__(self, ws: Workspace, run_id: str, batch_size: int = 1000, checkpoint_mb: int = 64) -> None:
         self.ws, self.run_id, self.batch_size = ws, run_id, batch_size
-        self.checkpoint_chars, self._unsaved_chars = checkpoint_mb * 1_000_000, 0
+        self.checkpoint_bytes, self._unsaved_bytes = checkpoint_mb * 1_000_000, 0
         self._conversations: list[tuple[Conversation, str]] = []
         self._rejections: list[Rejection] = []
         self.inserted: Counter[str] = Counter()  # per label
@@ -129,8 +129,7 @@ class RawWriter:
         if not fresh:
             return
         conversations, messages = _tables(fresh, self.run_id)
-        for message in messages.column("role").to_pylist():
-            self.roles[message] += 1
+        self.roles.update(messages.column("role").to_pylist())
         con.register("wv_ingest_conversations", conversations)
         con.register("wv_ingest_messages", messages)
         con.execute("BEGIN TRANSACTION")
@@ -147,10 +146,10 @@ class RawWriter:
             con.unregister("wv_ingest_conversations")
             con.unregister("wv_ingest_messages")
         # Checkpoint every so often: DuckDB keeps un-checkpointed rows in memory, so this bounds the peak.
-        self._unsaved_chars += sum(len(m.content) for conv in fresh for m in conv.messages)
-        if self._unsaved_chars >= self.checkpoint_chars:
+        self._unsaved_bytes += messages.column("content").nbytes
+        if self._unsaved_bytes >= self.checkpoint_bytes:
             con.execute("CHECKPOINT raw")
-            self._unsaved_chars = 0
+            self._unsaved_bytes = 0
 
     def _write_rejections(self, batch: list[Rejection]) -> None:
         table = pa.table({
@@ -173,13 +172,8 @@ def _safe(text: str) -> str:
 
 
 def _tables(batch: list[Conversation], run_id: str) -> tuple[pa.Table, pa.Table]:
-    conv_ids, msg_idx, roles, contents = [], [], [], []
-    for conv in batch:
-        for idx, message in enumerate(conv.messages):
-            conv_ids.append(conv.conversation_id)
-            msg_idx.append(idx)
-            roles.append(message.role)
-            contents.append(message.content)
+    flat = [(conv.conversation_id, idx, message)
+            for conv in batch for idx, message in enumerate(conv.messages)]
     conversations = pa.table({
         "conversation_id": pa.array([c.conversation_id for c in batch], pa.string()),
         "source": pa.array([c.source for c in batch], pa.string()),
@@ -194,10 +188,10 @@ def _tables(batch: list[Conversation], run_id: str) -> tuple[pa.Table, pa.Table]
         "run_id": pa.array([run_id] * len(batch), pa.string()),
     })
     messages = pa.table({
-        "conversation_id": pa.array(conv_ids, pa.string()),
-        "idx": pa.array(msg_idx, pa.int32()),
-        "role": pa.array(roles, pa.string()),
-        "content": pa.array(contents, pa.string()),
+        "conversation_id": pa.array([cid for cid, _, _ in flat], pa.string()),
+        "idx": pa.array([idx for _, idx, _ in flat], pa.int32()),
+        "role": pa.array([m.role for _, _, m in flat], pa.string()),
+        "content": pa.array([m.content for _, _, m in flat], pa.string()),
     })
     return conversations, messages
 
