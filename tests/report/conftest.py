@@ -41,14 +41,14 @@ def make_study(root: Path, n: int = 3000, seed: int = 3):
     return ws
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def study(tmp_path_factory):
     ws = make_study(tmp_path_factory.mktemp("report") / "ws")
     yield ws
     ws.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(study):
     from wildvalues.config import Config
     from wildvalues.report import build_report

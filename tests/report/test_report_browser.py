@@ -31,7 +31,7 @@ def analysed_report(tmp_path_factory):
     from wildvalues.workspace import Workspace
 
     with Workspace(tmp_path_factory.mktemp("browser") / "ws") as ws:
-        make_workspace(ws, 20_000, seed=5)
+        make_workspace(ws, 12_000, seed=5)
         analyze_workspace(ws, AnalyzeConfig(alert_method="lexical", bootstrap=100, bootstrap_expressions=20))
         summary = build_report(ws, Config())
     return summary
@@ -57,7 +57,7 @@ def _check_page(summary: dict, screenshot: Path) -> set[str]:
 
 
 def test_analysed_study_renders_in_chromium(analysed_report):
-    """Real analysis output of a 20,000-conversation synthetic study."""
+    """Real analysis output of a 12,000-conversation synthetic study."""
     ids = _check_page(analysed_report, ARTIFACTS / "report.png")
     assert {"fig-top-values-1", "fig-taxonomy-1", "fig-by-task-1", "fig-response-types-1",
             "fig-response-panels-1", "fig-mirroring-1", "fig-stated-1"} <= ids

@@ -174,11 +174,14 @@ def test_cli_prints_the_report_path(built, tmp_path):
     root = study.root
     study.con.execute("CHECKPOINT")
     out = tmp_path / "cli-out"
-    result = CliRunner().invoke(app, ["report", "-w", str(root), "--out", str(out), "--json"])
+    config = tmp_path / "wildvalues.toml"
+    config.write_text("[report]\nstatic_figures = false\n")
+    result = CliRunner().invoke(app, ["report", "-w", str(root), "--out", str(out), "--config", str(config),
+                                      "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["report"] == str(out / "index.html")
-    assert (out / "index.html").exists()
+    assert (out / "index.html").exists() and not (out / "figures").exists()
     missing = CliRunner().invoke(app, ["report", "-w", str(tmp_path / "nowhere")])
     assert missing.exit_code == 1
 
@@ -192,3 +195,11 @@ def test_run_settings_keep_what_shapes_results_and_no_secrets():
     assert settings == {"llm": {"backend": "openai", "model": "gpt-4o"}, "extract": {"mode": "fast"},
                         "analyze": {"alpha": 0.05}}
     assert "sk-secret" not in json.dumps(settings)
+
+
+def test_run_counts_keep_numbers_only():
+    from wildvalues.report.data import numbers_only
+
+    counts = {"read": 10, "files": ["/home/alice/chats.jsonl"], "by_type": {"PERSON": 3, "note": "x"},
+              "ok": True, "error": "boom at /home/alice"}
+    assert numbers_only(counts) == {"read": 10, "by_type": {"PERSON": 3}, "ok": True}

@@ -199,6 +199,16 @@ def _caveats(summary: RunSummary) -> list[str]:
     return notes
 
 
+def numbers_only(counts: Any) -> Any:
+    """A run's counts without free text (stages may record file paths or messages next to numbers)."""
+    if isinstance(counts, dict):
+        kept = {str(k): numbers_only(v) for k, v in counts.items()}
+        return {k: v for k, v in kept.items() if v is not None and v != {}}
+    if isinstance(counts, bool | int | float):
+        return counts
+    return None
+
+
 def run_settings(config: dict[str, Any]) -> dict[str, Any]:
     """The settings that shape results, from a run's stored config (no endpoints, paths or keys)."""
     picked: dict[str, Any] = {}
@@ -250,7 +260,7 @@ def load_summary(ws: Workspace) -> RunSummary:
                 "status": status,
                 "started_at": str(started) if started else None,
                 "seconds": round(seconds, 2) if seconds is not None else None,
-                "counts": json.loads(counts) if counts else {},
+                "counts": numbers_only(json.loads(counts) if counts else {}),
                 "settings": run_settings(json.loads(config) if config else {}),
             }
         )
