@@ -43,6 +43,12 @@ def test_plain_text_is_left_alone() -> None:
     assert result.entities == []
 
 
+def test_code_is_not_read_as_links_or_names() -> None:
+    code = ("const box = document.getElementById('box'); box.style.top = self.name;\n"
+            "rect2 = fillColor(user1); import pandas as pd; df = pd.read_csv('data.csv')")
+    assert scrub_text(code).text == code
+
+
 def test_entity_list_is_configurable() -> None:
     text = "Mail priya@example.org or call (415) 283-9921."
     only_mail = scrub_text(text, PrivacyConfig(entities=["EMAIL_ADDRESS"]))

@@ -73,10 +73,11 @@ class OfflineEmailRecognizer(EmailRecognizer):
         return offline_tld_extractor()(pattern_text).fqdn != ""
 
 
-# Endings of file names that Presidio's schemeless URL pattern would read as country domains.
-_FILE_ENDINGS = frozenset({
-    "py", "sh", "rs", "md", "pl", "ps", "cc", "cs", "ts", "js", "so", "in", "it", "is", "at", "to", "me",
-    "ai", "mk", "am", "ml", "sc", "sv", "lo", "go", "ch", "mo", "hs", "jl", "nb", "tf",
+# Suffixes a link written without http:// or www. must end in to count (most other country and generic
+# suffixes collide with file extensions and attribute names: .py, .sh, .md, .name, .style, .top ...).
+_BARE_HOST_SUFFIXES = frozenset({
+    "com", "org", "net", "edu", "gov", "io", "co", "uk", "us", "ca", "au", "de", "fr", "nl", "es", "ie",
+    "info", "biz", "dev", "app", "page", "site", "online", "blog", "design", "tech", "me",
 })
 
 
@@ -91,15 +92,27 @@ class PersonalUrlRecognizer(UrlRecognizer):
         super().__init__(patterns=[*UrlRecognizer.PATTERNS, self.SCHEME_PATTERN], **kwargs)
         self.public_domains = frozenset(d.lower() for d in public_domains)
 
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None,
+                regex_flags: int | None = None) -> list[RecognizerResult]:
+        """Presidio's matches, minus those glued to identifier characters (``document.getElementById``
+        would otherwise yield the "URL" ``document.ge``, ``.ge`` being Georgia's domain)."""
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags) or []
+        return [r for r in results
+                if not (r.end < len(text) and (text[r.end].isalnum() or text[r.end] == "_"))
+                and not (r.start > 0 and (text[r.start - 1].isalnum() or text[r.start - 1] in "_@."))]
+
     def invalidate_result(self, pattern_text: str) -> bool:
         text = pattern_text.strip("\"'").rstrip("/.,;:")
         lowered = text.lower()
         has_scheme = lowered.startswith(("http://", "https://"))
         bare = re.sub(r"^https?://", "", lowered)
         host, _, path = bare.partition("/")
-        looks_like_file = host.rsplit(".", 1)[-1] in _FILE_ENDINGS
-        if not has_scheme and not host.startswith("www.") and not path and looks_like_file:
-            return True
+        if not has_scheme and not host.startswith("www.") and not path:
+            # a bare host name ("janedoe.dev") counts only with a common web suffix and in lower case, so
+            # file names (main.py) and code (self.name, box.style) are not read as links
+            bare_host = text.split("/", 1)[0]
+            if host.rsplit(".", 1)[-1] not in _BARE_HOST_SUFFIXES or bare_host != bare_host.lower():
+                return True
         parts = offline_tld_extractor()(host)
         registered = parts.top_domain_under_public_suffix
         return not path and parts.subdomain in ("", "www") and registered in self.public_domains
@@ -214,6 +227,24 @@ class ProperNounRunRecognizer(LocalRecognizer):
         return results
 
 
+_NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_A-Z]+(?:[-'\u2019][^\W\d_][^\W\d_A-Z]*)*$")
+
+
+def looks_like_name(span: str) -> bool:
+    """Every word capitalised then lower-case letters: "Priya Raman", "O'Neil"; not "rect2", "XML",
+    "fillColor", "no_above" (code identifiers spaCy's small model often tags as people)."""
+    words = span.split()
+    return bool(words) and all(_NAME_WORD.match(w) and w[0].isupper() for w in words)
+
+
+class NameShapedSpacyRecognizer(SpacyRecognizer):
+    """Presidio's spaCy PERSON recognizer keeping only name-shaped spans."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None) -> list[RecognizerResult]:
+        results = super().analyze(text, entities, nlp_artifacts) or []
+        return [r for r in results if looks_like_name(text[r.start:r.end].strip(" .,;:'\""))]
+
+
 def pattern_recognizers(entities: tuple[str, ...], public_domains: tuple[str, ...] = ()
                         ) -> list[EntityRecognizer]:
     """The recognizers that need no NLP model, for the requested entities."""
@@ -248,7 +279,7 @@ def build_registry(entities: tuple[str, ...], public_domains: tuple[str, ...] = 
     for recognizer in pattern_recognizers(entities, public_domains):
         registry.add_recognizer(recognizer)
     if "PERSON" in entities:
-        registry.add_recognizer(SpacyRecognizer(supported_entities=["PERSON"]))
+        registry.add_recognizer(NameShapedSpacyRecognizer(supported_entities=["PERSON"]))
         registry.add_recognizer(NameCueRecognizer())
         if proper_noun_runs:
             registry.add_recognizer(ProperNounRunRecognizer())

@@ -97,15 +97,20 @@ def _trimmed(text: str, ent: Entity) -> Entity:
 
 
 def _recurring_strings(texts: Sequence[str], findings: Sequence[Sequence[Entity]]) -> dict[str, str]:
-    """Strings found anywhere in the conversation -> their entity type (names also by their parts)."""
+    """Strings found in the conversation that are replaced wherever they recur -> their entity type.
+
+    Identifiers and multi-word names are carried over; a full name found by the NER model or a name cue
+    (score >= 0.6) also carries its parts ("Priya Raman" -> "Priya"). Single capitalised words are not
+    carried over: spaCy's small model tags too many ordinary words ("Will", "Interest") as people.
+    """
     strings: dict[str, str] = {}
     for text, ents in zip(texts, findings, strict=True):
         for ent in ents:
             surface = text[ent.start:ent.end].strip(" \t\n.,;:'\"()[]")
-            if len(surface) < 3:
+            if len(surface) < 3 or (ent.entity_type == "PERSON" and " " not in surface):
                 continue
             strings.setdefault(surface, ent.entity_type)
-            if ent.entity_type == "PERSON":
+            if ent.entity_type == "PERSON" and ent.score >= 0.6:
                 for part in re.split(r"[\s,]+", surface):
                     part = part.strip(".'\"")
                     if len(part) >= 3 and part[0].isupper() and part.lower() not in _NAME_PART_STOPWORDS:
