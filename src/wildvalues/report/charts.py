@@ -6,6 +6,8 @@ inlines them. Association figures (residual bars, heatmaps) live in ``charts_ass
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -29,6 +31,14 @@ FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans
 def pretty(label: str) -> str:
     """``strong_support`` -> ``strong support``."""
     return str(label).replace("_", " ")
+
+
+def hover_wrap(text: str, width: int = 70, limit: int = 320) -> str:
+    """Plotly hover labels do not wrap: break long text into lines (and cut very long text)."""
+    text = str(text or "")
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return "<br>".join(textwrap.wrap(text, width)) if text else ""
 
 
 def response_order(labels: list[str]) -> list[str]:
@@ -137,10 +147,7 @@ def taxonomy_sunburst(nodes: pd.DataFrame, *, depth: int) -> go.Figure:
     parents = [p if isinstance(p, str) and p in known else "" for p in nodes["parent_cluster_id"]]
     pct = nodes["pct_total_occurrences"].astype(float)
     share_text = [f"{v:.2f}% of value expressions" if not np.isnan(v) else "" for v in pct]
-    descriptions = [
-        (d[:200] + "…") if isinstance(d, str) and len(d) > 200 else (d or "")
-        for d in nodes["description"].fillna("")
-    ]
+    descriptions = [hover_wrap(d) for d in nodes["description"].fillna("")]
     fig = go.Figure(
         go.Sunburst(
             ids=nodes["cluster_id"],
