@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -45,8 +46,10 @@ def test_the_truncation_is_reported_not_fatal(demo_run: tuple[IngestSummary, Wor
             f"file ends inside element {COMPLETE_CONVERSATIONS} (truncated): Unterminated string starting at",
         )
     ]
-    status = ws.con.execute("SELECT status FROM runs WHERE run_id = ?", [summary.run_id]).fetchone()
-    assert status == ("ok_with_rejections",)
+    status, truncated = ws.con.execute(
+        "SELECT status, counts->>'truncated_files' FROM runs WHERE run_id = ?", [summary.run_id]
+    ).fetchone()
+    assert status == "ok" and json.loads(truncated) == [str(demo_source())]  # recorded with the run
 
 
 def test_every_other_rejection_has_a_reason_and_place(demo_run: tuple[IngestSummary, Workspace]) -> None:

@@ -132,8 +132,6 @@ def ingest(paths: list[Path], ws: Workspace, *, fmt: str = "auto", sample: int |
         assert writer.quarantined == summary.rejected, "every rejection must have a quarantine row"
         summary.check()
         run.counts.update(summary.model_dump(exclude={"run_id", "workspace"}))
-        if summary.rejected or summary.truncated_files:
-            run.status = "ok_with_rejections"
     return summary
 
 
