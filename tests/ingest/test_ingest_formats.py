@@ -238,3 +238,12 @@ def test_resampling_the_same_workspace_adds_nothing(tmp_path: Path, workspace: W
     first = ingest([path], workspace, sample=10, seed=3, progress=False)
     second = ingest([path], workspace, sample=10, seed=3, progress=False)
     assert (first.ingested, second.ingested, second.duplicates, second.sampled_out) == (10, 0, 10, 90)
+
+
+def test_progress_bar_path_runs(tmp_path: Path, workspace: Workspace) -> None:
+    (tmp_path / "c.jsonl").write_bytes(jl(*[chat(f"q{i}", f"a{i}") for i in range(1200)]))
+    (tmp_path / "d.parquet").write_bytes(b"")  # not Parquet at all: refused while planning
+    with pytest.raises(IngestError, match="not a readable Parquet file"):
+        ingest([tmp_path / "d.parquet"], workspace, progress=True)
+    summary = ingest([tmp_path / "c.jsonl"], workspace, progress=True)
+    assert summary.ingested == 1200
