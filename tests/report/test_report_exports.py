@@ -203,3 +203,16 @@ def test_run_counts_keep_numbers_only():
     counts = {"read": 10, "files": ["/home/alice/chats.jsonl"], "by_type": {"PERSON": 3, "note": "x"},
               "ok": True, "error": "boom at /home/alice"}
     assert numbers_only(counts) == {"read": 10, "by_type": {"PERSON": 3}, "ok": True}
+
+
+def test_stale_analysis_is_flagged():
+    from wildvalues.report.data import stale_analysis
+
+    def run(command, started, status="ok"):
+        return {"command": command, "started_at": started, "status": status}
+
+    fresh = [run("extract", "2026-01-01 10:00"), run("taxonomy build", "2026-01-01 11:00"),
+             run("analyze", "2026-01-01 12:00")]
+    assert stale_analysis(fresh) is None
+    assert "out of date" in stale_analysis([*fresh, run("extract", "2026-01-01 13:00")])
+    assert stale_analysis([*fresh, run("extract", "2026-01-01 13:00", status="failed")]) is None

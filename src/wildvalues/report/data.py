@@ -196,7 +196,25 @@ def _caveats(summary: RunSummary) -> list[str]:
             f"{summary.extraction_failures} conversations had at least one feature that failed to "
             "extract; they are counted in the denominators as the analysis documents."
         )
+    stale = stale_analysis(summary.runs)
+    if stale:
+        notes.append(stale)
     return notes
+
+
+def stale_analysis(runs: list[dict[str, Any]]) -> str | None:
+    """A warning when features or trees changed after the last successful analysis (results are old)."""
+    def last(prefixes: tuple[str, ...]) -> str | None:
+        times = [r["started_at"] for r in runs
+                 if r["status"] == "ok" and r["started_at"] and str(r["command"]).startswith(prefixes)]
+        return max(times) if times else None
+
+    analysed = last(("analyze",))
+    upstream = last(("extract", "taxonomy"))
+    if analysed and upstream and upstream > analysed:
+        return ("Features or taxonomy changed after the last analysis (run at " + analysed + "): the tables "
+                "below may be out of date; run `wildvalues analyze` again.")
+    return None
 
 
 def numbers_only(counts: Any) -> Any:
