@@ -480,6 +480,15 @@ def cases() -> list[Case]:
             reasons=[("file", "file holds no records (empty)")],
         ),
         Case(
+            "empty_json_file",
+            "empty.json",
+            b"  \n",
+            read=1,
+            ingested=0,
+            rejected=1,
+            reasons=[("document", "file holds no records (empty)")],
+        ),
+        Case(
             "hh_text_before_markers",
             "hh.jsonl",
             jl(HH, {"chosen": "Preamble Human: hi\n\nAssistant: yo", "rejected": "x"}),

@@ -294,6 +294,8 @@ def read_document(stream: BinaryIO, max_bytes: int) -> Any:
         return Problem(f"JSON document larger than max_record_bytes={max_bytes:,}", excerpt_of(data),
                        fatal=True)
     data = data[3:] if data.startswith(_BOM) else data
+    if not data.strip():
+        return Problem("file holds no records (empty)")
     try:
         return loads(data)
     except RecursionError:
