@@ -126,7 +126,7 @@ def test_static_figures_written(built):
     _, summary, out = built
     pngs = sorted(p.name for p in (out / "figures").glob("*.png"))
     assert "table1_top_values.png" in pngs and "figure3a_residuals_by_task.png" in pngs
-    assert "figure12_ai_values_heatmap.png" in pngs
+    assert "figure12_ai_values_heatmap.png" in pngs and "figure4_response_panels.png" in pngs
     assert len(list((out / "figures").glob("*.svg"))) == len(pngs) == summary["figures_static"] // 2
     assert all(p.stat().st_size > 5000 for p in (out / "figures").glob("*.png"))
 

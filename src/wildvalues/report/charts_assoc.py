@@ -144,6 +144,26 @@ def residual_panels(
     return base_layout(fig, height=max(260, nrows * (28 * max(shown, 4) + 120)))
 
 
+Sources = dict[str, tuple[pd.DataFrame, Orientation]]
+
+
+def response_sources(tests: pd.DataFrame, assoc: pd.DataFrame, task_level: int | None) -> Sources:
+    """The value/task x response-type tables behind Figures 4, 11 and 12, each at one level."""
+    sources = {}
+    for kind, analysis, item in (
+        ("human values", "human_value_x_response_type", "human_value"),
+        ("AI values", "ai_value_x_response_type", "ai_value"),
+        ("tasks", "task_x_response_type", "task"),
+    ):
+        orient = orientation(tests, analysis, item)
+        if orient is None:
+            continue
+        cells = pick_level(cells_of(assoc, analysis), orient.item[1], task_level)
+        if not cells.empty:
+            sources[kind] = (cells, orient)
+    return sources
+
+
 def response_panels(
     sources: dict[str, tuple[pd.DataFrame, Orientation]], n_bars: int, types: tuple[str, ...] = FIGURE4_TYPES
 ) -> go.Figure | None:

@@ -134,6 +134,57 @@ def residual_panels(
     return _save(fig, out, name)
 
 
+def response_panels(data: ReportData, cfg: ReportConfig, out: Path) -> list[Path]:
+    """Figure 4: per response type, the human values, AI values and tasks with the largest residuals."""
+    sources = charts_assoc.response_sources(data.table("an_association_tests"), data.table("an_associations"),
+                                            cfg.task_level)
+    kinds = [k for k in ("human values", "AI values", "tasks") if k in sources]
+    if not kinds:
+        return []
+    n_bars = max(3, cfg.residual_bars // 2)
+    plt = _plt()
+    types = charts_assoc.FIGURE4_TYPES
+    size = (4.6 * len(kinds), len(types) * (0.3 * n_bars + 1))
+    fig, axes = plt.subplots(len(types), len(kinds), figsize=size, squeeze=False)
+    drawn = 0
+    for r, rtype in enumerate(types):
+        for c, kind in enumerate(kinds):
+            cells, orient = sources[kind]
+            ax = axes[r][c]
+            part = cells[cells[orient.context[0]] == rtype].nlargest(n_bars, "residual")
+            part = part[part["residual"] > 0].iloc[::-1]
+            ax.set_title(f"{pretty(rtype)} · {kind}", loc="left", fontsize=9)
+            if part.empty:
+                ax.axis("off")
+                continue
+            drawn += 1
+            sig = part["significant"].fillna(False).astype(bool).to_numpy()
+            ax.barh([str(x)[:40] for x in part[orient.item[0]]], part["residual"],
+                    color=np.where(sig, charts_assoc.SIGNIFICANT, charts_assoc.NOT_SIGNIFICANT))
+            if orient.critical_value is not None:
+                ax.axvline(orient.critical_value, ls="--", lw=1, color="#444")
+    if not drawn:
+        plt.close(fig)
+        return []
+    fig.tight_layout()
+    return _save(fig, out, "figure4_response_panels")
+
+
+def category_shares(data: ReportData, out: Path) -> list[Path]:
+    """Table 3 as bars: share of AI value expressions per top-level category, with CI."""
+    shares = data.table("an_category_shares")
+    if shares.empty or not (shares["side"] == "ai").any():
+        return []
+    ai = shares[shares["side"] == "ai"]
+    top = ai[ai["level"] == ai["level"].max()].sort_values("pct_expressions")
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 0.4 * len(top) + 1))
+    ax.barh(top["cluster_name"].astype(str), top["pct_expressions"], color=SIDE_COLORS["ai"],
+            xerr=_xerr(top, "pct_expressions", "pe_ci_low", "pe_ci_high"), ecolor="#333", capsize=2)
+    ax.set_xlabel("% of all AI value expressions (95% CI)")
+    return _save(fig, out, "table3_top_level_categories")
+
+
 def response_types(data: ReportData, out: Path) -> list[Path]:
     rt = data.table("an_response_types")
     if rt.empty:
@@ -216,7 +267,7 @@ def write_static_figures(data: ReportData, cfg: ReportConfig, out: Path) -> list
     out.mkdir(parents=True, exist_ok=True)
     for stale in list(out.glob("*.png")) + list(out.glob("*.svg")):
         stale.unlink()
-    paths = top_values(data, cfg, out)
+    paths = top_values(data, cfg, out) + category_shares(data, out)
     paths += residual_panels(
         data, cfg, out, "ai_value_x_task", cfg.chosen_tasks, "figure3a_residuals_by_task", "task"
     )
@@ -230,6 +281,7 @@ def write_static_figures(data: ReportData, cfg: ReportConfig, out: Path) -> list
         "human value",
     )
     paths += response_types(data, out)
+    paths += response_panels(data, cfg, out)
     paths += heatmap(
         data, cfg, out, "human_value_x_response_type", "human_value", "figure11_human_values_heatmap"
     )

@@ -255,27 +255,6 @@ def residual_sections(data: ReportData, cfg: ReportConfig) -> list[Section]:
     return [tasks, human]
 
 
-Sources = dict[str, tuple[pd.DataFrame, charts_assoc.Orientation]]
-
-
-def _response_sources(data: ReportData, cfg: ReportConfig) -> Sources:
-    tests, assoc = data.table("an_association_tests"), data.table("an_associations")
-    sources = {}
-    for kind, analysis, item in (
-        ("human values", "human_value_x_response_type", "human_value"),
-        ("AI values", "ai_value_x_response_type", "ai_value"),
-        ("tasks", "task_x_response_type", "task"),
-    ):
-        orient = charts_assoc.orientation(tests, analysis, item)
-        if orient is None:
-            continue
-        cells = charts_assoc.cells_of(assoc, analysis)
-        cells = charts_assoc.pick_level(cells, orient.item[1], cfg.task_level)
-        if not cells.empty:
-            sources[kind] = (cells, orient)
-    return sources
-
-
 def response_association_sections(data: ReportData, cfg: ReportConfig) -> list[Section]:
     panels = Section(
         "response-panels",
@@ -283,7 +262,8 @@ def response_association_sections(data: ReportData, cfg: ReportConfig) -> list[S
         "For three response types, the human values, AI values and tasks with the largest positive "
         "adjusted residuals against that response type.",
     )
-    sources = _response_sources(data, cfg)
+    sources = charts_assoc.response_sources(
+        data.table("an_association_tests"), data.table("an_associations"), cfg.task_level)
     panels.add_figure(
         charts_assoc.response_panels(sources, max(3, cfg.residual_bars // 2)),
         "Response-type panels",
