@@ -236,7 +236,7 @@ class ExtractiveNamer:
 
 def extractive_name(children: Sequence[str]) -> Proposal:
     """A name from the first (heaviest) children: 'a, b and c' + a description listing a few more."""
-    head = list(children[:2])
-    name = " and ".join(head) if len(head) <= 2 else ", ".join(head)
-    description = "Includes " + ", ".join(children[:6]) + (" and more." if len(children) > 6 else ".")
+    head = list(dict.fromkeys(child.split(" and ")[0] for child in children[:2]))  # no 'a and b and c'
+    name = " and ".join(head)
+    description = "Includes " + "; ".join(children[:6]) + (" and more." if len(children) > 6 else ".")
     return Proposal(name, description)
