@@ -216,3 +216,10 @@ def test_stale_analysis_is_flagged():
     assert stale_analysis(fresh) is None
     assert "out of date" in stale_analysis([*fresh, run("extract", "2026-01-01 13:00")])
     assert stale_analysis([*fresh, run("extract", "2026-01-01 13:00", status="failed")]) is None
+
+
+def test_labels_are_literal_text_in_figures():
+    from wildvalues.report.charts import esc, hover_wrap
+
+    assert esc(['<a href="http://x">v</a>', "a & b"]) == ['&lt;a href="http://x"&gt;v&lt;/a&gt;', "a &amp; b"]
+    assert "<script" not in hover_wrap("<script>alert(1)</script> " * 3)

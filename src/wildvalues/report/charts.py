@@ -33,12 +33,19 @@ def pretty(label: str) -> str:
     return str(label).replace("_", " ")
 
 
+def esc(labels) -> list[str]:
+    """Labels as literal text: Plotly renders a few HTML tags in labels, so '<' and '>' become entities."""
+    if isinstance(labels, str):
+        labels = [labels]
+    return [str(x).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for x in labels]
+
+
 def hover_wrap(text: str, width: int = 70, limit: int = 320) -> str:
     """Plotly hover labels do not wrap: break long text into lines (and cut very long text)."""
     text = str(text or "")
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
-    return "<br>".join(textwrap.wrap(text, width)) if text else ""
+    return "<br>".join(esc(textwrap.wrap(text, width))) if text else ""
 
 
 def response_order(labels: list[str]) -> list[str]:
@@ -82,7 +89,7 @@ def top_values_bars(freqs: pd.DataFrame, n: int) -> go.Figure:
         fig.add_trace(
             go.Bar(
                 x=part["pct_convos"],
-                y=part["value"],
+                y=esc(part["value"]),
                 orientation="h",
                 name=f"{side.upper()} values",
                 marker_color=SIDE_COLORS[side],
@@ -151,7 +158,7 @@ def taxonomy_sunburst(nodes: pd.DataFrame, *, depth: int) -> go.Figure:
     fig = go.Figure(
         go.Sunburst(
             ids=nodes["cluster_id"],
-            labels=nodes["name"],
+            labels=esc(nodes["name"]),
             parents=parents,
             values=sizes,
             branchvalues="total",
@@ -176,7 +183,7 @@ def category_share_bars(shares: pd.DataFrame, side: str) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=top["pct_expressions"],
-            y=top["cluster_name"],
+            y=esc(top["cluster_name"]),
             orientation="h",
             marker_color=SIDE_COLORS.get(side),
             error_x=_ci_errors(top, "pct_expressions", "pe_ci_low", "pe_ci_high"),
@@ -226,7 +233,7 @@ def response_types_by_model(rt: pd.DataFrame) -> go.Figure:
             go.Bar(
                 x=[pretty(r) for r in rows["response_type"]],
                 y=rows["pct_convos_in_group"],
-                name=str(model),
+                name=esc(str(model))[0],
                 error_y=_ci_errors(rows, "pct_convos_in_group"),
                 hovertemplate="%{x}: %{y:.1f}%<extra>" + str(model) + "</extra>",
             )

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from wildvalues.report.charts import FONT, base_layout, pretty, response_order
+from wildvalues.report.charts import FONT, base_layout, esc, pretty, response_order
 
 SIGNIFICANT = "#d9682b"
 NOT_SIGNIFICANT = "#c8c8c8"
@@ -108,7 +108,7 @@ def residual_panels(
     fig = make_subplots(
         rows=nrows,
         cols=cols,
-        subplot_titles=[f"{context_name}: {c}"[:70] for c in contexts],
+        subplot_titles=esc([f"{context_name}: {c}"[:70] for c in contexts]),
         horizontal_spacing=0.28,
         vertical_spacing=0.12 if nrows > 1 else 0.1,
     )
@@ -120,7 +120,7 @@ def residual_panels(
         fig.add_trace(
             go.Bar(
                 x=part["residual"],
-                y=part[item_col],
+                y=esc(part[item_col]),
                 orientation="h",
                 showlegend=False,
                 marker_color=np.where(sig, SIGNIFICANT, NOT_SIGNIFICANT),
@@ -193,7 +193,7 @@ def response_panels(
             fig.add_trace(
                 go.Bar(
                     x=part["residual"],
-                    y=[str(x)[:48] for x in part[item_col]],
+                    y=esc([str(x)[:48] for x in part[item_col]]),
                     orientation="h",
                     showlegend=False,
                     marker_color=np.where(sig, SIGNIFICANT, NOT_SIGNIFICANT),
@@ -284,7 +284,7 @@ def odds_heatmap(
         go.Heatmap(
             z=grid.z,
             x=[pretty(t) for t in types],
-            y=items,
+            y=esc(items),
             text=grid.text,
             texttemplate="%{text}",
             textfont=dict(size=10),
