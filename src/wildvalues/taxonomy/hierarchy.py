@@ -120,7 +120,7 @@ def _kmeans(vectors: np.ndarray, k: int, seed: int) -> np.ndarray:
     return KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(vectors)
 
 
-def _pii_free(texts: list[str]) -> list[bool]:
+def pii_free(texts: list[str]) -> list[bool]:
     """Whether each LLM-written name/description is free of PII (the privacy stage's post-LLM check)."""
     if not texts:
         return []
@@ -234,7 +234,7 @@ def _build_level(children: list[Node], vectors: np.ndarray, target: int, level: 
     cand_names: list[Proposal] = []
     cand_vectors: list[np.ndarray] = []
     llm_props = [p for props in proposed for p in props]
-    llm_props = [p for p, ok in zip(llm_props, _pii_free([f"{p.name}. {p.description}" for p in llm_props]),
+    llm_props = [p for p, ok in zip(llm_props, pii_free([f"{p.name}. {p.description}" for p in llm_props]),
                                     strict=True) if ok]
     if llm_props:
         cand_names.extend(llm_props)
@@ -304,7 +304,7 @@ def _build_level(children: list[Node], vectors: np.ndarray, target: int, level: 
     renamed += [None] * (len(used) - len(renamed))  # beyond the budget: keep the proposal's name
     budget.used += min(affordable, len(batches)) if uses_llm else 0
     parents, names, pii_rejected = [], [], 0
-    clean = iter(_pii_free([f"{r.name}. {r.description}" for r in renamed if r is not None]))
+    clean = iter(pii_free([f"{r.name}. {r.description}" for r in renamed if r is not None]))
     for p, new in zip(used, renamed, strict=True):
         member_idx = members_of[p]
         named = new or proposals[p]

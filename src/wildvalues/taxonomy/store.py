@@ -17,7 +17,7 @@ import numpy as np
 from wildvalues.taxonomy.config import TaxonomyConfig
 from wildvalues.taxonomy.frozen import UNMAPPED, FrozenMapping
 from wildvalues.taxonomy.hierarchy import BaseItem, Hierarchy, HierarchySettings, build_hierarchy
-from wildvalues.taxonomy.naming import ExtractiveNamer, LLMNamer, extractive_name
+from wildvalues.taxonomy.naming import ExtractiveNamer, LLMNamer, Proposal
 
 VALUE_TREES = {"ai_values": "ai_values", "human_values": "human_values"}
 
@@ -97,9 +97,13 @@ def build_task_tree(tasks: dict[str, str], embed_fn, namer, cfg: TaxonomyConfig,
     batches = [member_texts[k:k + per_call] for k in range(0, len(member_texts), per_call)]
     names = [r for batch in namer.rename(batches[:affordable]) for r in batch]
     names += [None] * (len(member_texts) - len(names))
+    from wildvalues.taxonomy.hierarchy import pii_free
+
+    flags = iter(pii_free([f"{n.name}. {n.description}" for n in names if n is not None]))
+    names = [n if n is not None and next(flags) else None for n in names]
     items, item_vectors, base_of = [], [], {}
     for (j, m), named, texts in zip(members.items(), names, member_texts, strict=True):
-        named = named or extractive_name(texts[:3])
+        named = named or keyword_name(texts)  # never a member's own sentence: those are per-conversation
         cid = f"tasks:l0:{j:05d}"
         items.append(BaseItem(cid, named.name, float(len(m)), named.description))
         item_vectors.append(vectors[m].mean(axis=0))
@@ -111,6 +115,24 @@ def build_task_tree(tasks: dict[str, str], embed_fn, namer, cfg: TaxonomyConfig,
     hierarchy = build_hierarchy(items, np.stack(item_vectors), embed_fn, namer, settings, "tasks", progress)
     hierarchy.stats["base_naming_calls"] = used
     return hierarchy, base_of
+
+
+_STOP = frozenset((
+    "a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "with", "from", "by", "about", "into", "as",
+    "is", "are", "be", "this", "that", "my", "your", "their", "his", "her", "its", "it", "user", "users",
+    "asks", "asked", "ask", "wants", "want", "help", "assistant", "ai"))
+
+
+def keyword_name(texts: list[str]) -> Proposal:
+    """A name from the words most shared by a cluster's task sentences (no single sentence is shown)."""
+    import re
+    from collections import Counter
+
+    words_of = (set(re.findall(r"[a-z][a-z-]{2,}", t.lower())) - _STOP for t in texts)
+    counts = Counter(w for words in words_of for w in words)
+    shared = [w for w, n in counts.most_common(4) if n >= 2] or [w for w, _ in counts.most_common(2)]
+    words = shared[:3] or ["other"]
+    return Proposal(" ".join(words), f"Tasks mentioning {', '.join(shared[:4] or words)}.")
 
 
 def node_rows(h: Hierarchy, run_id: str) -> list[tuple]:
