@@ -125,10 +125,11 @@ def real_text(console: Console, n: int) -> None:
                                                           PrivacyConfig(proper_noun_runs=False))):
             ws.con.execute("DROP TABLE IF EXISTS scrubbed_messages")
             summary = scrub_workspace(ws, cfg, progress=False)
-            per_k = {k: round(1000 * v / summary["chars"], 2) for k, v in summary["entities_by_type"].items()}
+            per_k = 1000 * summary["entities_replaced"] / summary["chars"]
             console.print(f"ShareGPT sample ({label}): {summary['scrubbed_now']} conversations, "
                           f"{summary['chars']:,} chars, {summary['chars_per_second']:,} chars/s, "
-                          f"replacements per 1,000 chars: {per_k}")
+                          f"{summary['entities_replaced']} replacements ({per_k:.2f} per 1,000 chars): "
+                          f"{summary['entities_by_type']}")
 
 
 if __name__ == "__main__":
