@@ -145,7 +145,10 @@ def load_study(
     con = ws.con.cursor()  # own connection: DuckDB refuses work while another result is unfinished
     if not ws.has_table("features"):
         raise LookupError(f"{ws.db_path}: no table 'features' (run `wildvalues extract` first)")
-    n_features = con.execute("SELECT count(*) FROM features").fetchall()[0][0]
+    n_features, n_objective, n_unknown = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE NOT subjective), count(*) FILTER (WHERE subjective IS NULL) "
+        "FROM features"
+    ).fetchall()[0]
     where = "" if all_conversations else "WHERE f.subjective"
     has_conv = ws.has_table("conversations", "raw")
     meta = "c.model, c.user_id" if has_conv else "NULL AS model, NULL AS user_id"
@@ -160,6 +163,14 @@ def load_study(
     )
     n = table.num_rows
     notes: list[tuple[str, str]] = []
+    if not all_conversations and (n_objective or n_unknown):
+        notes.append(
+            (
+                "population",
+                f"{n_objective} non-subjective conversations and {n_unknown} with unknown "
+                "subjectivity left out (--all-conversations includes them)",
+            )
+        )
     empty = Labels(np.array([], dtype=object), sp.csr_matrix((n, 0), dtype=np.int32))
     wanted = set(sides)
     sides_loaded = {
