@@ -48,3 +48,24 @@ def test_objects_with_attributes_are_accepted() -> None:
     client = get_client(LLMConfig(), backend=ScriptedBackend(lambda req: "4"))
     assert audit_clusters(client, [Node()]) == [4]
     assert audit_clusters(client, []) == []
+
+
+def test_audit_workspace_rates_clusters_into_a_table(workspace) -> None:
+    from wildvalues.config import Config
+    from wildvalues.privacy.auditor import audit_workspace
+
+    workspace.con.execute(
+        "CREATE TABLE tree_nodes (tree VARCHAR, cluster_id VARCHAR, name VARCHAR, description VARCHAR, "
+        "level INT, parent_cluster_id VARCHAR, pct_total_occurrences DOUBLE, n_conversations INT, "
+        "run_id VARCHAR)")
+    workspace.con.executemany("INSERT INTO tree_nodes VALUES (?, ?, ?, ?, ?, NULL, NULL, 20, 'r')", [
+        ("ai_values", "leaf", "honesty", "", 0),
+        ("ai_values", "c1", CLUSTERS[0]["name"], CLUSTERS[0]["description"], 1),
+        ("ai_values", "c2", CLUSTERS[1]["name"], CLUSTERS[1]["description"], 1),
+    ])
+    backend = ScriptedBackend(_judge)
+    summary = audit_workspace(workspace, Config(), client=get_client(LLMConfig(), backend=backend))
+    assert summary["clusters_rated"] == 2 and summary["withheld"] == 1 and summary["failed_calls"] == 0
+    rows = workspace.con.execute("SELECT cluster_id, audit_rating FROM cluster_audit ORDER BY 1").fetchall()
+    assert rows == [("c1", 5), ("c2", 1)]  # leaves are not sent to the model
+    assert len(backend.calls) == 2

@@ -85,3 +85,60 @@ def withhold_low_rated(clusters: Sequence[Any], ratings: Sequence[int], min_rati
     """Clusters rated at least ``min_rating``, and how many were withheld."""
     kept = [c for c, r in zip(clusters, ratings, strict=True) if r >= min_rating]
     return kept, len(clusters) - len(kept)
+
+
+# -- I/O edge: rate every cluster of the workspace's trees ----------------------------------------------
+
+AUDIT_DDL = """
+CREATE TABLE IF NOT EXISTS cluster_audit (
+    tree VARCHAR,
+    cluster_id VARCHAR,
+    audit_rating INTEGER,
+    failed BOOLEAN,
+    prompt_version VARCHAR,
+    model VARCHAR,
+    run_id VARCHAR,
+    PRIMARY KEY (tree, cluster_id)
+)
+"""
+
+
+def audit_workspace(ws: Any, cfg: Any, client: Any = None, min_level: int = 1) -> dict[str, Any]:
+    """Rate the name+description of every ``tree_nodes`` cluster at ``level >= min_level``.
+
+    Writes ``cluster_audit(tree, cluster_id, audit_rating, failed, prompt_version, model, run_id)``
+    (replacing earlier ratings of the same clusters). Leaves (level 0) are the extracted labels themselves,
+    already screened by ``leaks.find_pii`` and the thresholds, so by default they are not sent to the model.
+    ``cfg`` is the whole :class:`wildvalues.config.Config`; ``client`` overrides the configured LLM.
+    """
+    if not ws.has_table("tree_nodes"):
+        raise ValueError(f"{ws.db_path}: no tree_nodes table (run `wildvalues taxonomy` first)")
+    nodes = ws.con.execute(
+        "SELECT tree, cluster_id, name, description FROM tree_nodes WHERE level >= ? "
+        "ORDER BY tree, cluster_id", [min_level]).fetchall()
+    with ws.run("audit", {"min_level": min_level}, cfg.model_dump()) as run:
+        own_client = client is None
+        if own_client:
+            from wildvalues.llm import get_client
+
+            client = get_client(cfg.llm, workspace=ws, run_id=run.run_id)
+        try:
+            verdicts = audit_verdicts(client, [{"name": n[2], "description": n[3]} for n in nodes])
+            accounting = client.accounting() if hasattr(client, "accounting") else {}
+            model = getattr(client, "model", "") or ""
+        finally:
+            if own_client:
+                client.close()
+        ws.con.execute(AUDIT_DDL)
+        rows = [(tree, cid, v.rating, v.failed, PROMPT_VERSION, str(model), run.run_id)
+                for (tree, cid, _, _), v in zip(nodes, verdicts, strict=True)]
+        if rows:
+            ws.con.executemany("INSERT OR REPLACE INTO cluster_audit VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        minimum = cfg.privacy.min_audit_rating
+        by_rating = {str(r): sum(1 for v in verdicts if v.rating == r) for r in range(1, 6)}
+        summary = {"clusters_rated": len(verdicts), "by_rating": by_rating,
+                   "withheld_below": minimum, "withheld": sum(1 for v in verdicts if v.rating < minimum),
+                   "failed_calls": sum(1 for v in verdicts if v.failed), "llm": accounting,
+                   "run_id": run.run_id}
+        run.counts.update(summary)
+    return summary

@@ -46,3 +46,30 @@ def register(app: typer.Typer) -> None:
             except (ValueError, RuntimeError) as exc:
                 raise fail(str(exc)) from exc
         emit_summary("wildvalues scrub", summary, as_json)
+
+    @app.command("audit")
+    def audit_command(
+        workspace: WorkspaceOpt = DEFAULT_WS,
+        config: ConfigOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Rate every cluster name+description on the 1-5 privacy scale (table cluster_audit).
+
+        Clusters rated below privacy.min_audit_rating (default 4) are withheld from reports.
+        """
+        from wildvalues.config import load_config
+        from wildvalues.privacy.auditor import audit_workspace
+        from wildvalues.workspace import Workspace
+
+        try:
+            cfg = load_config(config)
+        except (OSError, ValueError) as exc:
+            raise fail(f"config: {exc}") from exc
+        if not (workspace / "wildvalues.duckdb").exists():
+            raise fail(f"no workspace at {workspace} (run `wildvalues ingest` first)")
+        with Workspace(workspace) as ws:
+            try:
+                summary = audit_workspace(ws, cfg)
+            except ValueError as exc:
+                raise fail(str(exc)) from exc
+        emit_summary("wildvalues audit", summary, as_json)
