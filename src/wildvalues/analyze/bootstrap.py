@@ -7,9 +7,9 @@ from two binomials per replicate, with no n x B weight matrix. When d = n the di
 Binomial(n, a / n) / n and its percentiles are computed exactly (the B = infinity bootstrap).
 
 Expression shares. A conversation carries several expressions, so shares of expressions are bootstrapped
-with multinomial weights (how often each conversation is drawn in a resample of n) applied to the
-conversation x label sparse matrix, in blocks of replicates; category counts are sums of their labels'
-replicate counts.
+with Poisson(1) conversation weights (the Poisson bootstrap, which approximates resampling n conversations
+with replacement) applied to the conversation x label sparse matrix, in blocks of replicates; category
+counts are sums of their labels' replicate counts.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from scipy import stats
 
 LEVEL = 0.95
 _BLOCK = 256  # rates per block of nested draws
+# Poisson(1) quantile function on a 16-bit grid: a uniform uint16 indexes it, giving Poisson(1) counts
+# (probabilities exact to 1.5e-5), ~10x cheaper than sampling a multinomial resample of n conversations.
+_POISSON_TABLE = stats.poisson.ppf((np.arange(1 << 16) + 0.5) / (1 << 16), 1.0).astype(np.float32)
 
 
 def rate_ci(
@@ -95,9 +98,7 @@ def expression_share_ci(
     done = 0
     while done < replicates:
         b = min(block, replicates - done)
-        weights = np.empty((n, b), np.float32)  # multinomial weights: n draws with replacement
-        for j in range(b):
-            weights[:, j] = np.bincount(rng.integers(0, n, n), minlength=n)
+        weights = _POISSON_TABLE[rng.integers(0, 1 << 16, size=(n, b), dtype=np.uint16)]
         for side in sides:
             counts = np.asarray(transposed[side] @ weights)  # labels x b
             total = counts.sum(0)
