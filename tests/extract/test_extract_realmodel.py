@@ -27,7 +27,7 @@ def local_client():
 def test_fast_mode_on_three_dev_conversations(shared_dir: Path, local_client):
     gold = load_gold(shared_dir / "eval" / "dev.jsonl")
     picked = [g for g in gold if g.source in ("xstest", "alpaca_eval")][:3]
-    features = extract_batch(picked, local_client, ExtractConfig(explicit_values_gate="cues"))
+    features = extract_batch(picked, local_client, ExtractConfig(explicit_values_gate="off"))
     assert [f.conversation_id for f in features] == [g.id for g in picked]
     for f in features:
         assert f.response_type in RESPONSE_TYPES

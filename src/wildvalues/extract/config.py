@@ -17,9 +17,11 @@ class ExtractConfig(BaseModel):
     max_transcript_chars: int = 4000
     # AI values: at most this many labels from the value head, those scoring >= min_ai_value_score
     max_ai_values: int = 5
-    min_ai_value_score: float = 0.05
+    min_ai_value_score: float = 0.0
     generate_task: bool = True
-    llm_gates: bool = False  # contrast log-prob gates; only used by a stacked head fitted on them
+    # record contrast log-prob scores (P(yes|Q) - P(yes|not Q): refusal, values present, subjective) in
+    # raw_outputs; measured but NOT used for the labels yet (no calibrated combination was fitted)
+    llm_gates: bool = False
     # ask the LLM for human / stated AI values only where surface cues suggest an explicit statement
     # ("cues"), for every conversation ("all"), or never ("off")
     explicit_values_gate: str = "cues"

@@ -1,9 +1,10 @@
 """Extraction as a pure function over a batch of conversations: ``extract_batch(convs, client, cfg)``.
 
-Fast mode (default): calibrated heads over sentence embeddings and surface cues give response type,
-subjectivity and candidate AI values; the LLM adds contrast log-prob gates (refusal / values present /
-subjective), the task sentence, explicit human values and explicit stated AI values. Paper mode asks one
-generated prompt per feature, as published. Results are keyed by conversation id; nothing global changes.
+Fast mode (default): calibrated heads (logistic regressions fitted on the labelled training set) over
+sentence embeddings and surface cues give response type, subjectivity and AI values; the LLM writes the
+task sentence and, where cues suggest an explicit statement, the human values and stated AI values
+(optionally it also records contrast log-prob scores, unused for labels). Paper mode asks one generated
+prompt per feature, as published. Results are keyed by conversation id; nothing global changes.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from wildvalues.extract.parse import parse_label_list, parse_sentence
 from wildvalues.extract.prompts import PromptSet, load_prompts
 from wildvalues.extract.signals import ai_may_state_values, signal_matrix, user_may_state_values
 from wildvalues.extract.transcript import ConversationLike, Turn, render, truncated_turns
-from wildvalues.records import RESPONSE_TYPES, Features
+from wildvalues.records import Features
 
 LIST_REMINDER = (
     "Answer again with only a comma-separated list of short value labels, or the single word none."
@@ -92,14 +93,11 @@ def _fast_one(
     levels = _class_probs(heads, probs, "subjectivity_level", row)
     p_subjective = _class_probs(heads, probs, "subjective", row)["True"]
     transcript = render(turns)
-    gates: dict[str, float] | None = None
-    if client is not None and cfg.llm_gates:
+    if client is not None and cfg.llm_gates:  # recorded for calibration; labels do not use them yet
         outcome = contrast_scores(client, prompts, transcript)
-        gates, raw["contrasts"] = outcome.value, outcome.value
+        raw["contrasts"] = outcome.value
         if outcome.failure:
             failures["contrasts"] = outcome.failure
-    if "stack" in heads.heads and gates is not None:
-        rt, p_subjective = _stacked(heads, rt, p_subjective, gates)
     response_type = max(rt, key=rt.__getitem__)
     subjective = p_subjective >= 0.5
     half = ("3", "4") if subjective else ("1", "2")
@@ -191,24 +189,3 @@ def _record(outcome: Outcome, name: str, raw: dict[str, Any], failures: dict[str
     if outcome.failure:
         failures[name] = outcome.failure
     return outcome.value
-
-
-def _stacked(
-    heads: HeadSet, rt: dict[str, float], p_subjective: float, gates: dict[str, float]
-) -> tuple[dict[str, float], float]:
-    """Second-stage heads over [log head probabilities, contrast scores] (fitted on a training subsample)."""
-    row = np.asarray(
-        [
-            [np.log(max(rt[c], 1e-6)) for c in RESPONSE_TYPES]
-            + [np.log(max(p_subjective, 1e-6)) - np.log(max(1 - p_subjective, 1e-6))]
-            + [gates[k] for k in sorted(gates)]
-        ],
-        dtype=np.float32,
-    )
-    stacked_rt = heads.heads["stack"].predict_proba(row)[0]
-    rt = dict.fromkeys(RESPONSE_TYPES, 0.0) | dict(
-        zip(heads.heads["stack"].classes, map(float, stacked_rt), strict=True)
-    )
-    if "stack_subjective" in heads.heads:
-        p_subjective = float(heads.heads["stack_subjective"].predict_proba(row)[0][-1])
-    return rt, p_subjective
