@@ -28,11 +28,14 @@ def test_scrub_command_writes_placeholders_and_resumes(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     _seed(root)
     runner = CliRunner()
-    first = runner.invoke(app, ["scrub", "-w", str(root), "--json"])
+    first = runner.invoke(app, ["scrub", "-w", str(root), "--limit", "1", "--json"])
     assert first.exit_code == 0, first.output
     summary = json.loads(first.stdout.strip().splitlines()[-1])
-    assert summary["scrubbed_now"] == 2 and summary["messages"] == 4 and summary["already_scrubbed"] == 0
+    assert summary["scrubbed_now"] == 1 and summary["messages"] == 2 and summary["already_scrubbed"] == 0
     assert summary["entities_by_type"]["US_SSN"] == 2  # the reply's repeat is caught by propagation
+    rest_out = runner.invoke(app, ["scrub", "-w", str(root), "--json"]).stdout
+    rest = json.loads(rest_out.strip().splitlines()[-1])
+    assert rest["scrubbed_now"] == 1 and rest["already_scrubbed"] == 1  # resumed where the first run stopped
 
     with Workspace(root) as ws:
         rows = ws.con.execute("SELECT conversation_id, idx, role, content FROM scrubbed_messages "
