@@ -36,6 +36,13 @@ def test_ordinary_labels_pass(label: str) -> None:
     assert find_pii(label) == []
 
 
+def test_placeholders_can_be_allowed_in_scrubbed_snippets() -> None:
+    snippet = "Hi, I'm [PERSON] and my landlord kept the deposit."
+    assert find_pii(snippet) == ["PLACEHOLDER"]
+    assert find_pii(snippet, placeholders=False) == []
+    assert find_pii("[PERSON] at 415-283-9921", placeholders=False) == ["PHONE_NUMBER"]
+
+
 def test_drop_pii_counts_offenders() -> None:
     kept, dropped = drop_pii(["user autonomy", "email jane@example.org", "patient wellbeing"])
     assert kept == ["user autonomy", "patient wellbeing"] and dropped == 1

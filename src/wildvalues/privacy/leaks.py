@@ -95,7 +95,8 @@ def _without_names(text: str) -> list[str]:
     return ["PLACEHOLDER"] * len(_PLACEHOLDER.findall(text)) + _structured(text)
 
 
-def find_pii_many(labels: Iterable[str], *, names: bool = True) -> list[list[str]]:
+def find_pii_many(labels: Iterable[str], *, names: bool = True, placeholders: bool = True
+                  ) -> list[list[str]]:
     """``find_pii`` for many labels at once (names checked in one spaCy pipe: several times faster)."""
     labels = list(labels)
     todo = sorted({t for t in labels if t and t.strip() and (t, names) not in _CACHE})
@@ -109,21 +110,23 @@ def find_pii_many(labels: Iterable[str], *, names: bool = True) -> list[list[str
         _CACHE.clear()
     for text, kinds in found.items():
         _CACHE[(text, names)] = tuple(sorted(set(kinds)))
-    return [list(_CACHE.get((t, names), ())) for t in labels]
+    return [[k for k in _CACHE.get((t, names), ()) if placeholders or k != "PLACEHOLDER"] for t in labels]
 
 
-def find_pii(label: str, *, names: bool = True) -> list[str]:
+def find_pii(label: str, *, names: bool = True, placeholders: bool = True) -> list[str]:
     """Kinds of PII found in ``label`` (e.g. ``["EMAIL_ADDRESS", "PERSON"]``); empty when clean.
 
     Returns entity kinds, never the matched strings, so the result can be logged. ``names=False`` skips
-    the spaCy name check (pattern kinds and placeholders only). Results are cached per label.
+    the spaCy name check. ``placeholders=False`` ignores ``[PERSON]``-style tokens (for checking scrubbed
+    snippets, where they are expected; labels and cluster names should keep the default).
     """
-    return find_pii_many([label], names=names)[0]
+    return find_pii_many([label], names=names, placeholders=placeholders)[0]
 
 
-def drop_pii(labels: Iterable[str], *, names: bool = True) -> tuple[list[str], int]:
+def drop_pii(labels: Iterable[str], *, names: bool = True, placeholders: bool = True
+             ) -> tuple[list[str], int]:
     """Labels without PII, and how many were dropped."""
     labels = list(labels)
-    flags = find_pii_many(labels, names=names)
+    flags = find_pii_many(labels, names=names, placeholders=placeholders)
     kept = [label for label, kinds in zip(labels, flags, strict=True) if not kinds]
     return kept, len(labels) - len(kept)
