@@ -64,3 +64,11 @@ def test_suppression_summary_reports_shares() -> None:
     summary = suppression_summary(values=Suppression(8, 2), clusters=Suppression(1, 1))
     assert summary["values"]["share_suppressed"] == 0.2
     assert summary["total"] == {"kept": 9, "suppressed": 3, "share_suppressed": 0.25}
+
+
+def test_privacy_settings_from_the_environment() -> None:
+    from wildvalues.config import load_config
+
+    cfg = load_config(None, environ={"WILDVALUES_PRIVACY__ENTITIES": "EMAIL_ADDRESS, PERSON",
+                                     "WILDVALUES_PRIVACY__MIN_CONVERSATIONS": "20"})
+    assert cfg.privacy.entities == ["EMAIL_ADDRESS", "PERSON"] and cfg.privacy.min_conversations == 20

@@ -6,7 +6,7 @@ aggregates backed by at least ``min_conversations`` conversations and ``min_user
 and withhold clusters that an LLM auditor rates below ``min_audit_rating`` on the 1-5 scale.
 """
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 # Presidio entity names scrubbed by default (STREET_ADDRESS is our own recognizer; see recognizers.py).
 DEFAULT_ENTITIES: tuple[str, ...] = (
@@ -49,3 +49,11 @@ class PrivacyConfig(BaseModel):
     min_conversations: int = 10  # k: every reported item is backed by at least k conversations
     min_users: int = 5  # u: ... and at least u distinct users when user ids are known
     min_audit_rating: int = Field(default=4, ge=1, le=5)  # auditor rating a cluster needs to be shown
+
+    @field_validator("entities", "public_domains", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """Environment variables arrive as text: WILDVALUES_PRIVACY__ENTITIES="EMAIL_ADDRESS,PERSON"."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
