@@ -3,7 +3,8 @@
 ``encode(texts)`` returns L2-normalised float32 vectors, one row per text, in input order. Vectors are
 cached on disk per model (keyed by the text's sha256), so a rerun embeds nothing. sentence-transformers
 and torch are imported only when something has to be embedded; torch runs on at most
-``WILDVALUES_TORCH_THREADS`` (default 2) threads because the CPU is usually shared.
+``WILDVALUES_TORCH_THREADS`` (default 2, 1 when the load average already fills the cores) threads
+because the CPU is usually shared.
 """
 
 from __future__ import annotations
@@ -34,7 +35,12 @@ def last_stats() -> EncodeStats:
 
 
 def _torch_threads() -> int:
-    return max(1, int(os.environ.get("WILDVALUES_TORCH_THREADS", "2")))
+    """``$WILDVALUES_TORCH_THREADS``, else 2 -- or 1 when the CPU is already busy: with the cores
+    oversubscribed, torch's worker threads spin-wait and 2 threads ran ~8x slower than 1 (measured)."""
+    if "WILDVALUES_TORCH_THREADS" in os.environ:
+        return max(1, int(os.environ["WILDVALUES_TORCH_THREADS"]))
+    busy = hasattr(os, "getloadavg") and os.getloadavg()[0] >= (os.cpu_count() or 1)
+    return 1 if busy else 2
 
 
 @lru_cache(maxsize=4)
@@ -48,7 +54,7 @@ def load_model(name: str = DEFAULT_MODEL) -> Any:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    torch.set_num_threads(min(torch.get_num_threads(), _torch_threads()))
+    torch.set_num_threads(min(os.cpu_count() or 1, _torch_threads()))
     return SentenceTransformer(str(folder), device="cpu", local_files_only=True)
 
 
@@ -79,7 +85,7 @@ def encode(texts: list[str], model: str = DEFAULT_MODEL, *, batch_size: int = 64
         encoder = load_model(model)
         import torch
 
-        torch.set_num_threads(min(torch.get_num_threads(), _torch_threads()))
+        torch.set_num_threads(min(os.cpu_count() or 1, _torch_threads()))
         flush_every = max(batch_size, 1024)  # an interrupted run keeps what it embedded
         for start in range(0, len(missing), flush_every):
             chunk = missing[start:start + flush_every]
