@@ -56,7 +56,12 @@ def tree_run(args) -> dict:
         from wildvalues.llm import LLMConfig, get_client
 
         cfg = LLMConfig(backend=args.llm, **({"model": args.llm_model} if args.llm_model else {}))
-        client = get_client(cfg)
+        ws = None
+        if args.cache_workspace:  # persistent call cache: an interrupted run resumes, a rerun is free
+            from wildvalues.workspace import Workspace
+
+            ws = Workspace(args.cache_workspace)
+        client = get_client(cfg, workspace=ws)
         namer = LLMNamer(client)
     settings = HierarchySettings(levels=4, top=5, seed=args.seed, calls_per_leaf=args.calls_per_leaf)
     started = time.perf_counter()
@@ -92,6 +97,8 @@ def main() -> None:
     parser.add_argument("--paper-sizes", action="store_true", help="targets = paper's realised sizes")
     parser.add_argument("--calls-per-leaf", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cache-workspace", type=Path, default=None,
+                        help="workspace dir holding the LLM call cache (default: in memory)")
     parser.add_argument("--throughput-texts", type=int, default=512)
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-tree", action="store_true")
