@@ -1,9 +1,9 @@
 """The end-to-end guarantee: planted PII goes in, none of it comes out anywhere but the raw store.
 
-The planted corpus runs through the same chain as ``wildvalues run`` (ingest -> scrub -> extract ->
-taxonomy -> analyze -> report, with examples on and low thresholds so that as much as possible reaches
-the report) with a scripted LLM. Then every artifact outside ``raw.duckdb`` is searched for every planted
-string: all tables of ``wildvalues.duckdb``, Parquet, CSV, HTML, JSON and any other file in the workspace.
+The planted corpus runs through the stages of ``wildvalues run`` (ingest -> scrub -> extract -> taxonomy
+-> privacy audit -> analyze -> report, with examples on and low thresholds so that as much as possible
+reaches the report) with a scripted LLM. Then every artifact outside ``raw.duckdb`` is searched for every
+planted string: all tables of ``wildvalues.duckdb``, Parquet, CSV, HTML, JSON and any other workspace file.
 
 The second variant's LLM *echoes* planted PII into value labels, task sentences and cluster names — as if
 the scrubber had missed it — so the post-LLM check (``privacy.leaks.find_pii``) must catch it downstream.
@@ -130,10 +130,12 @@ def stages_ready() -> None:
 
 
 def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, echo: list[str]) -> tuple[Path, object]:
+    """The stages in `wildvalues run` order (plus the privacy auditor), each called as its CLI calls it."""
     import wildvalues.llm as llm
     from wildvalues.config import Config
     from wildvalues.llm.testing import ScriptedBackend
-    from wildvalues.pipeline import run_pipeline
+    from wildvalues.pipeline import stage_function
+    from wildvalues.privacy.auditor import audit_workspace
     from wildvalues.workspace import Workspace
 
     backend = ScriptedBackend(lambda req: scripted_answer(req, echo))
@@ -144,7 +146,13 @@ def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, echo: list[str]) -> tu
     cfg.privacy.min_conversations, cfg.privacy.min_users = 2, 1  # let as much as possible reach the report
     root = tmp_path / "ws"
     with Workspace(root) as ws:
-        run_pipeline([conv_path], ws, cfg, include_examples=True)
+        stage_function("ingest")([conv_path], ws, cfg=cfg.ingest, progress=False)
+        stage_function("scrub")(ws, cfg.privacy, progress=False)
+        stage_function("extract")(ws, cfg)
+        stage_function("taxonomy")(ws, cfg)
+        audit_workspace(ws, cfg)
+        stage_function("analyze")(ws, cfg.analyze)
+        stage_function("report")(ws, cfg, include_examples=True)
     return root, backend
 
 
