@@ -16,6 +16,7 @@ Models are always loaded by path with ``HF_HUB_OFFLINE=1``; no model hub is ever
 from __future__ import annotations
 
 import importlib
+import json
 import shutil
 import tempfile
 import zipfile
@@ -105,7 +106,25 @@ def _is_verified(spec: EmbeddingModel, folder: Path) -> bool:
         return True
     if folder == _cache_model_dir(spec.name):
         return is_verified(weights, spec.weights_sha256, spec.weights_size)
-    return False  # an installed package folder is hashed once per process (no stamp in site-packages)
+    return _installed_stamp(spec, weights) == _read_stamp(spec)
+
+
+def _installed_stamp(spec: EmbeddingModel, weights: Path) -> dict:
+    """What a check of an installed package's weights records (kept in the cache, not in site-packages)."""
+    stat = weights.stat()
+    return {"path": str(weights), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+            "sha256": spec.weights_sha256}
+
+
+def _stamp_file(spec: EmbeddingModel) -> Path:
+    return cache_dir() / "embed" / f"{spec.name}.installed.verified"
+
+
+def _read_stamp(spec: EmbeddingModel) -> dict | None:
+    try:
+        return json.loads(_stamp_file(spec).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def list_models() -> list[dict]:
@@ -139,13 +158,15 @@ def verify(name: str, progress: ProgressFn | None = None) -> Path:
     if folder == _cache_model_dir(name):
         if not is_verified(weights, spec.weights_sha256, spec.weights_size):
             verify_file(weights, spec.weights_sha256, spec.weights_size, progress)
-    else:
+    elif _installed_stamp(spec, weights) != _read_stamp(spec):
         size = weights.stat().st_size
         digest = sha256_file(weights, progress) if size == spec.weights_size else ""
         if digest != spec.weights_sha256:
             raise AssetError(f"{weights}: size {size:,} / sha256 {digest or '-'} do not match the pinned "
                              f"{spec.weights_size:,} / {spec.weights_sha256}; "
                              f"reinstall {spec.requirements[0]}")
+        _stamp_file(spec).parent.mkdir(parents=True, exist_ok=True)
+        _stamp_file(spec).write_text(json.dumps(_installed_stamp(spec, weights)))
     _verified_in_process.add(weights)
     return folder
 
