@@ -1,9 +1,10 @@
 """The end-to-end guarantee: planted PII goes in, none of it comes out anywhere but the raw store.
 
-The planted corpus runs through the stages of ``wildvalues run`` (ingest -> scrub -> extract -> taxonomy
--> privacy audit -> analyze -> report, with examples on and low thresholds so that as much as possible
-reaches the report) with a scripted LLM. Then every artifact outside ``raw.duckdb`` is searched for every
-planted string: all tables of ``wildvalues.duckdb``, Parquet, CSV, HTML, JSON and any other workspace file.
+The planted corpus runs through the stages of ``wildvalues run`` (ingest -> scrub -> extract -> screen ->
+taxonomy -> privacy audit -> analyze -> report, with examples on and low thresholds so that as much as
+possible reaches the report) with a scripted LLM. Then every artifact outside ``raw.duckdb`` is searched for
+every planted string: all tables of ``wildvalues.duckdb``, Parquet, CSV, HTML, JSON and any other workspace
+file.
 
 The second variant's LLM *echoes* planted PII into value labels, task sentences and cluster names — as if
 the scrubber had missed it — so the post-LLM check (``privacy.leaks.find_pii``) must catch it downstream.
@@ -136,6 +137,7 @@ def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, echo: list[str]) -> tu
     from wildvalues.llm.testing import ScriptedBackend
     from wildvalues.pipeline import stage_function
     from wildvalues.privacy.auditor import audit_workspace
+    from wildvalues.privacy.screen import screen_features
     from wildvalues.workspace import Workspace
 
     backend = ScriptedBackend(lambda req: scripted_answer(req, echo))
@@ -149,6 +151,7 @@ def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, echo: list[str]) -> tu
         stage_function("ingest")([conv_path], ws, cfg=cfg.ingest, progress=False)
         stage_function("scrub")(ws, cfg.privacy, progress=False)
         stage_function("extract")(ws, cfg)
+        screen_features(ws, cfg.privacy)
         stage_function("taxonomy")(ws, cfg)
         audit_workspace(ws, cfg)
         stage_function("analyze")(ws, cfg.analyze)

@@ -47,6 +47,33 @@ def register(app: typer.Typer) -> None:
                 raise fail(str(exc)) from exc
         emit_summary("wildvalues scrub", summary, as_json)
 
+    @app.command("screen")
+    def screen_command(
+        workspace: WorkspaceOpt = DEFAULT_WS,
+        config: ConfigOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Drop extracted labels and task sentences that carry PII; scrub raw model outputs (table features).
+
+        Run after `wildvalues extract` and before `wildvalues taxonomy`.
+        """
+        from wildvalues.config import load_config
+        from wildvalues.privacy.screen import screen_features
+        from wildvalues.workspace import Workspace
+
+        try:
+            cfg = load_config(config)
+        except (OSError, ValueError) as exc:
+            raise fail(f"config: {exc}") from exc
+        if not (workspace / "wildvalues.duckdb").exists():
+            raise fail(f"no workspace at {workspace} (run `wildvalues ingest` first)")
+        with Workspace(workspace) as ws:
+            try:
+                summary = screen_features(ws, cfg.privacy)
+            except ValueError as exc:
+                raise fail(str(exc)) from exc
+        emit_summary("wildvalues screen", summary, as_json)
+
     @app.command("audit")
     def audit_command(
         workspace: WorkspaceOpt = DEFAULT_WS,
