@@ -55,6 +55,12 @@ def load_model(name: str = DEFAULT_MODEL) -> Any:
     from sentence_transformers import SentenceTransformer
 
     torch.set_num_threads(min(os.cpu_count() or 1, _torch_threads()))
+    try:  # transformers draws a "Loading weights" bar regardless of the environment variables
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:
+        pass
     return SentenceTransformer(str(folder), device="cpu", local_files_only=True)
 
 

@@ -95,6 +95,8 @@ def build_task_tree(tasks: dict[str, str], embed_fn, namer, cfg: TaxonomyConfig,
     calls = math.ceil(len(member_texts) / per_call)
     affordable = max(0, min(calls, budget_total // 2)) if isinstance(namer, LLMNamer) else calls
     batches = [member_texts[k:k + per_call] for k in range(0, len(member_texts), per_call)]
+    if isinstance(namer, ExtractiveNamer):  # it would quote member sentences: use shared keywords instead
+        affordable = 0
     names = [r for batch in namer.rename(batches[:affordable]) for r in batch]
     names += [None] * (len(member_texts) - len(names))
     from wildvalues.taxonomy.hierarchy import pii_free
@@ -130,7 +132,8 @@ def keyword_name(texts: list[str]) -> Proposal:
 
     words_of = (set(re.findall(r"[a-z][a-z-]{2,}", t.lower())) - _STOP for t in texts)
     counts = Counter(w for words in words_of for w in words)
-    shared = [w for w, n in counts.most_common(4) if n >= 2] or [w for w, _ in counts.most_common(2)]
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))  # deterministic on ties
+    shared = [w for w, n in ranked[:4] if n >= 2] or [w for w, _ in ranked[:2]]
     words = shared[:3] or ["other"]
     return Proposal(" ".join(words), f"Tasks mentioning {', '.join(shared[:4] or words)}.")
 
