@@ -41,7 +41,8 @@ def stage_function(name: str) -> Callable[..., Any]:
                 module = importlib.import_module(module_name)
                 return getattr(module, func_name)
             except (ImportError, AttributeError) as exc:
-                raise StageMissing(f"stage '{name}' is not built yet ({module_name}.{func_name}: {exc})") from exc
+                missing = f"{module_name}.{func_name}: {exc}"
+                raise StageMissing(f"stage '{name}' is not built yet ({missing})") from exc
     raise KeyError(name)
 
 
@@ -51,40 +52,70 @@ def _as_dict(summary: Any) -> dict[str, Any]:
     return dict(summary) if summary is not None else {}
 
 
+def _call_stage(stage: str, func: Callable[..., Any], paths: list[Path], ws: Workspace, cfg: Config,
+                opts: dict[str, Any]) -> Any:
+    """Call one stage function with its own signature and a Rich progress display."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    if stage == "ingest":
+        return func(paths, ws, fmt=opts["fmt"], sample=opts["sample"], seed=opts["seed"], cfg=cfg.ingest)
+    if stage == "scrub":
+        return func(ws, cfg.privacy)
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(stage, total=None)
+
+        def say(message: str) -> None:
+            bar.update(task, description=f"{stage}: {message}")
+
+        if stage == "extract":
+            return func(ws, cfg, limit=opts["limit"],
+                        progress=lambda done, total: bar.update(task, completed=done, total=total))
+        if stage == "taxonomy":
+            return func(ws, cfg, progress=say)
+        if stage == "analyze":
+            return func(ws, cfg.analyze, progress=say, config_snapshot=cfg.model_dump(mode="json"))
+        if stage == "report":
+            return func(ws, cfg, include_examples=opts["include_examples"])
+    raise KeyError(stage)
+
+
 def run_pipeline(paths: list[Path], ws: Workspace, cfg: Config, *, sample: int | None = None, seed: int = 0,
                  fmt: str = "auto", limit: int | None = None, include_examples: bool = False
                  ) -> dict[str, Any]:
-    """Run all stages; return each stage's summary under its name (plus seconds per stage)."""
+    """Run all stages; return each stage's summary under its name (plus seconds per stage).
+
+    Every stage function is resolved before anything runs, so a missing stage stops the run up front.
+    """
+    funcs = {stage: stage_function(stage) for stage, _, _ in STAGES}
+    opts = {"sample": sample, "seed": seed, "fmt": fmt, "limit": limit, "include_examples": include_examples}
     results: dict[str, Any] = {}
     for stage, _, _ in STAGES:
-        func = stage_function(stage)
         started = time.perf_counter()
         console.rule(f"[bold]{stage}")
-        if stage == "ingest":
-            summary = func(paths, ws, fmt=fmt, sample=sample, seed=seed, cfg=cfg.ingest)
-        elif stage == "scrub":
-            summary = func(ws, cfg.privacy)
-        elif stage == "extract":
-            summary = func(ws, cfg, limit=limit)
-        elif stage == "report":
-            summary = func(ws, cfg, include_examples=include_examples)
-        else:
-            summary = func(ws, cfg)
-        results[stage] = _as_dict(summary)
+        results[stage] = _as_dict(_call_stage(stage, funcs[stage], paths, ws, cfg, opts))
         results[stage]["stage_seconds"] = round(time.perf_counter() - started, 2)
+        console.print(f"{stage}: done in {results[stage]['stage_seconds']} s")
     return results
 
 
 def register(app: typer.Typer) -> None:
     @app.command("run")
     def run_command(
-        paths: Annotated[list[Path] | None, typer.Argument(help="chat log files (see `ingest --help`)")] = None,
-        demo: Annotated[bool, typer.Option("--demo", help="use the embedded demo corpus (ShareGPT)")] = False,
+        paths: Annotated[list[Path] | None, typer.Argument(help="chat logs (see `ingest --help`)")] = None,
+        demo: Annotated[bool, typer.Option("--demo", help="use the embedded ShareGPT demo corpus")] = False,
         sample: Annotated[int | None, typer.Option(help="ingest a random sample of N conversations")] = None,
         seed: Annotated[int, typer.Option(help="sampling seed")] = 0,
-        fmt: Annotated[str, typer.Option("--format", help="input format (auto-detected by default)")] = "auto",
+        fmt: Annotated[str, typer.Option("--format", help="input format (default: detect)")] = "auto",
         limit: Annotated[int | None, typer.Option(help="extract at most N conversations")] = None,
-        include_examples: Annotated[bool, typer.Option(help="put scrubbed example snippets in the report")] = False,
+        include_examples: Annotated[bool, typer.Option(help="scrubbed snippets in report")] = False,
         workspace: WorkspaceOpt = DEFAULT_WORKSPACE,
         config: ConfigOpt = None,
         as_json: JsonOpt = False,
@@ -108,10 +139,10 @@ def register(app: typer.Typer) -> None:
                                        include_examples=include_examples)
             except StageMissing as exc:
                 raise fail(str(exc), code=3) from exc
-        report = results.get("report", {}).get("report_path") or str(ws.report_dir / "index.html")
-        emit_summary("wildvalues run", {"workspace": str(workspace), "report": report, **{
-            k: {kk: vv for kk, vv in v.items() if not isinstance(vv, dict | list)} for k, v in results.items()}},
-            as_json)
+        report = results.get("report", {}).get("report") or str(ws.report_dir / "index.html")
+        flat = {stage: {key: value for key, value in summary.items() if not isinstance(value, dict | list)}
+                for stage, summary in results.items()}
+        emit_summary("wildvalues run", {"workspace": str(workspace), "report": report, **flat}, as_json)
         console.print(f"[bold green]report:[/] {report}")
 
 

@@ -127,11 +127,12 @@ class Workspace:
     def has_table(self, name: str, schema: str = "main") -> bool:
         """Whether table ``name`` exists in the derived database (``schema="main"``) or the raw store."""
         database = "raw" if schema == "raw" else self.db_path.stem
-        row = self.con.execute(
+        # fetchall (not fetchone): a half-read result would keep the connection busy for con.sql()/register()
+        rows = self.con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND database_name = ?",
             [name, database],
-        ).fetchone()
-        return bool(row and row[0])
+        ).fetchall()
+        return bool(rows and rows[0][0])
 
     def export_parquet(self, table: str) -> Path:
         """Write a derived table to ``parquet/<table>.parquet`` (never the raw store)."""
