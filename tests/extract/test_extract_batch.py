@@ -189,3 +189,13 @@ def test_extract_workspace_refuses_raw_text_and_resumes(workspace):
         "SELECT conversation_id, response_type, raw_outputs, run_id FROM features"
     ).fetchall()
     assert len(rows) == 4 and all(json.loads(r[2]) and r[3] for r in rows)
+
+
+def test_generated_task_with_private_details_is_withheld(workspace):
+    pytest.importorskip("wildvalues.privacy.leaks")
+    leaky = "Email john.smith@example.com now."
+    backend = ScriptedBackend(lambda req: "none" if "task" not in req.tag else leaky)
+    client = get_client(LLMConfig(), workspace=workspace, backend=backend)
+    f = extract_batch([CONVS[1]], client, ExtractConfig())[0]
+    assert f.task is None and "withheld" in f.failures["task"]
+    assert "example.com" not in json.dumps(f.raw_outputs)

@@ -168,6 +168,7 @@ def _fast_one(
             raw["stated_ai_values"] = f"not asked (explicit_values_gate={gate}: no statement of principle)"
     else:
         failures["llm"] = "no LLM client: task, human values and stated AI values not extracted"
+    task, human_values, stated = _withhold_private(task, human_values or [], stated or [], raw, failures)
     return Features(
         conversation_id=cid,
         subjectivity_level=level,
@@ -189,3 +190,29 @@ def _record(outcome: Outcome, name: str, raw: dict[str, Any], failures: dict[str
     if outcome.failure:
         failures[name] = outcome.failure
     return outcome.value
+
+
+def _withhold_private(
+    task: str | None,
+    human_values: list[str],
+    stated: list[str],
+    raw: dict[str, Any],
+    failures: dict[str, str],
+) -> tuple[str | None, list[str], list[str]]:
+    """Generated text that names a person or carries contact details is withheld (raw output too)."""
+    try:
+        from wildvalues.privacy.leaks import drop_pii, find_pii
+    except ImportError:  # privacy extra absent: inputs are scrubbed already; say the check did not run
+        raw["pii_check"] = "not run (wildvalues.privacy unavailable)"
+        return task, human_values, stated
+    if task:
+        kinds = find_pii(task, placeholders=False)
+        if kinds:
+            failures["task"] = f"withheld: the generated task contained private details ({', '.join(kinds)})"
+            raw["task"] = [f"(withheld: {', '.join(kinds)})"]
+            task = None
+    kept_human, dropped_human = drop_pii(human_values, placeholders=False)
+    kept_stated, dropped_stated = drop_pii(stated, placeholders=False)
+    if dropped_human or dropped_stated:
+        raw["pii_dropped_labels"] = dropped_human + dropped_stated
+    return task, kept_human, kept_stated
