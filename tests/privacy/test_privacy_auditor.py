@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from wildvalues.llm import LLMConfig, LLMError, get_client
+import math
+
+import pytest
+
+from wildvalues.llm import LLMConfig, LLMError, LLMResponse, get_client
 from wildvalues.llm.testing import ScriptedBackend
-from wildvalues.privacy.auditor import RATINGS, audit_clusters, audit_verdicts, withhold_low_rated
+from wildvalues.privacy.auditor import (
+    RATINGS,
+    audit_clusters,
+    audit_verdicts,
+    resolve_mode,
+    withhold_low_rated,
+)
 
 CLUSTERS = [
     {"name": "honesty and transparency", "description": "Being truthful and open about limitations."},
@@ -64,8 +74,36 @@ def test_audit_workspace_rates_clusters_into_a_table(workspace) -> None:
         ("ai_values", "c2", CLUSTERS[1]["name"], CLUSTERS[1]["description"], 1),
     ])
     backend = ScriptedBackend(_judge)
-    summary = audit_workspace(workspace, Config(), client=get_client(LLMConfig(), backend=backend))
+    cfg = Config()
+    cfg.privacy.audit_mode = "scale"
+    summary = audit_workspace(workspace, cfg, client=get_client(LLMConfig(), backend=backend))
     assert summary["clusters_rated"] == 2 and summary["withheld"] == 1 and summary["failed_calls"] == 0
     rows = workspace.con.execute("SELECT cluster_id, audit_rating FROM cluster_audit ORDER BY 1").fetchall()
     assert rows == [("c1", 5), ("c2", 1)]  # leaves are not sent to the model
     assert len(backend.calls) == 2
+
+
+@pytest.mark.parametrize(("p_yes", "rating"), [(0.96, 1), (0.85, 2), (0.75, 3), (0.6, 4), (0.3, 5)])
+def test_binary_mode_maps_the_yes_probability_to_the_scale(p_yes: float, rating: int) -> None:
+    def answer(req):
+        assert req.choices == ("yes", "no")
+        return LLMResponse(text="yes" if p_yes >= 0.5 else "no",
+                           choice_logprobs={"yes": math.log(p_yes), "no": math.log(1 - p_yes)})
+
+    client = get_client(LLMConfig(), backend=ScriptedBackend(answer))
+    assert audit_clusters(client, CLUSTERS[:1], mode="binary") == [rating]
+
+
+def test_binary_mode_withholds_identifying_clusters() -> None:
+    backend = ScriptedBackend(lambda req: "yes" if "Gerald" in req.messages[-1].content else "no")
+    ratings = audit_clusters(get_client(LLMConfig(), backend=backend), CLUSTERS, mode="binary")
+    assert ratings == [5, 1, 5]
+
+
+def test_auto_mode_picks_binary_for_the_local_backend() -> None:
+    from wildvalues.config import Config
+
+    cfg = Config()
+    assert resolve_mode(cfg) == "binary"
+    cfg.llm.backend = "anthropic"
+    assert resolve_mode(cfg) == "scale"

@@ -3,6 +3,13 @@
 The model answers by choosing one of "1".."5" (constrained choice, scored by log-probability on the local
 backend). A cluster rated below ``PrivacyConfig.min_audit_rating`` (default 4) is withheld. A call that
 fails is rated 1 — the auditor fails closed — and counted.
+
+Small local models do not follow the 5-point rubric: measured with Qwen2.5-Coder-1.5B on 4 identifying and
+4 general summaries, the choice distribution over "1".."5" was flat (expected rating 3.1-3.4 for all).
+Asked one yes/no question instead ("does this point to a specific person?"), the same model separated
+them (P(yes) 0.93-0.96 vs 0.45-0.66). ``mode="binary"`` asks that question and maps P(yes) to the
+1-5 scale through :data:`BINARY_BANDS` (set on those 8 hand-written summaries only: a rough calibration).
+``PrivacyConfig.audit_mode = "auto"`` uses the binary question on the local backend, the scale elsewhere.
 """
 
 from __future__ import annotations
@@ -13,6 +20,10 @@ from typing import Any
 
 RATINGS: tuple[str, ...] = ("1", "2", "3", "4", "5")
 PROMPT_VERSION = "audit-v1"
+# P(yes) of the binary question -> rating: at least 0.9 -> 1, 0.8 -> 2, 0.7 -> 3, 0.5 -> 4, else 5
+BINARY_BANDS: tuple[tuple[float, int], ...] = ((0.9, 1), (0.8, 2), (0.7, 3), (0.5, 4))
+BINARY_QUESTION = ("Does this text contain a person's name, an e-mail address, a street address or another "
+                   "detail that points to a specific person? Answer yes or no.")
 
 RUBRIC = """\
 You review short cluster summaries that will be published in an aggregate report about many chat
@@ -42,9 +53,18 @@ def _field(cluster: Any, name: str) -> str:
     return str(getattr(cluster, name, "") or "")
 
 
-def audit_request(name: str, description: str) -> Any:
+def audit_request(name: str, description: str, mode: str = "scale") -> Any:
     from wildvalues.llm import ChatMessage, LLMRequest
 
+    if mode == "binary":
+        text = f"{name}. {description}" if description else name
+        return LLMRequest(
+            messages=(ChatMessage("system", "You check text for private information."),
+                      ChatMessage("user", f'Text: "{text}"\n\n{BINARY_QUESTION}')),
+            choices=("yes", "no"), max_tokens=2, temperature=0.0, tag="privacy.audit.binary",
+        )
+    if mode != "scale":
+        raise ValueError(f"unknown audit mode {mode!r} (expected scale or binary)")
     summary = f"Cluster name: {name}\nDescription: {description or '(none)'}"
     return LLMRequest(
         messages=(ChatMessage("system", RUBRIC), ChatMessage("user", f"{summary}\n\nPrivacy rating (1-5):")),
@@ -52,11 +72,28 @@ def audit_request(name: str, description: str) -> Any:
     )
 
 
-def _rating(response: Any) -> AuditVerdict:
+def _binary_rating(response: Any) -> AuditVerdict:
+    import math
+
+    logprobs = response.choice_logprobs or {}
+    if "yes" in logprobs and "no" in logprobs:
+        top = max(logprobs["yes"], logprobs["no"])
+        yes, no = math.exp(logprobs["yes"] - top), math.exp(logprobs["no"] - top)
+        p_yes = yes / (yes + no)
+    elif (response.text or "").strip().lower() in ("yes", "no"):
+        p_yes = 1.0 if response.text.strip().lower() == "yes" else 0.0
+    else:
+        return AuditVerdict(1, failed=True)
+    return AuditVerdict(next((rating for bound, rating in BINARY_BANDS if p_yes >= bound), 5))
+
+
+def _rating(response: Any, mode: str = "scale") -> AuditVerdict:
     from wildvalues.llm import LLMError
 
     if isinstance(response, LLMError | BaseException):
         return AuditVerdict(1, failed=True)
+    if mode == "binary":
+        return _binary_rating(response)
     text = (response.text or "").strip()
     if response.choice_logprobs:
         text = max(response.choice_logprobs.items(), key=lambda kv: kv[1])[0]
@@ -64,20 +101,29 @@ def _rating(response: Any) -> AuditVerdict:
     return AuditVerdict(int(digit), False) if digit else AuditVerdict(1, failed=True)
 
 
-def audit_verdicts(client: Any, clusters: Sequence[Any]) -> list[AuditVerdict]:
+def audit_verdicts(client: Any, clusters: Sequence[Any], mode: str = "scale") -> list[AuditVerdict]:
     """One verdict per cluster (order kept); failed or unparseable answers are rating 1, ``failed=True``."""
-    requests = [audit_request(_field(c, "name"), _field(c, "description")) for c in clusters]
+    requests = [audit_request(_field(c, "name"), _field(c, "description"), mode) for c in clusters]
     if not requests:
         return []
-    return [_rating(r) for r in client.complete_many(requests)]
+    return [_rating(r, mode) for r in client.complete_many(requests)]
 
 
-def audit_clusters(client: Any, clusters: Sequence[Any]) -> list[int]:
+def audit_clusters(client: Any, clusters: Sequence[Any], mode: str = "scale") -> list[int]:
     """Privacy rating 1 (identifies someone) .. 5 (nothing private) for each cluster's name+description.
 
     ``clusters`` are mappings or objects with ``name`` and ``description`` (e.g. ``tree_nodes`` rows).
+    ``mode="binary"`` asks the yes/no question small local models can answer (see module docstring).
     """
-    return [v.rating for v in audit_verdicts(client, clusters)]
+    return [v.rating for v in audit_verdicts(client, clusters, mode)]
+
+
+def resolve_mode(cfg: Any) -> str:
+    """``privacy.audit_mode``: scale | binary | auto (binary on the local backend, scale elsewhere)."""
+    mode = cfg.privacy.audit_mode
+    if mode == "auto":
+        return "binary" if cfg.llm.backend == "local" else "scale"
+    return mode
 
 
 def withhold_low_rated(clusters: Sequence[Any], ratings: Sequence[int], min_rating: int = 4
@@ -123,20 +169,21 @@ def audit_workspace(ws: Any, cfg: Any, client: Any = None, min_level: int = 1) -
 
             client = get_client(cfg.llm, workspace=ws, run_id=run.run_id)
         try:
-            verdicts = audit_verdicts(client, [{"name": n[2], "description": n[3]} for n in nodes])
+            mode = resolve_mode(cfg)
+            verdicts = audit_verdicts(client, [{"name": n[2], "description": n[3]} for n in nodes], mode)
             accounting = client.accounting() if hasattr(client, "accounting") else {}
             model = getattr(client, "model", "") or ""
         finally:
             if own_client:
                 client.close()
         ws.con.execute(AUDIT_DDL)
-        rows = [(tree, cid, v.rating, v.failed, PROMPT_VERSION, str(model), run.run_id)
+        rows = [(tree, cid, v.rating, v.failed, f"{PROMPT_VERSION}-{mode}", str(model), run.run_id)
                 for (tree, cid, _, _), v in zip(nodes, verdicts, strict=True)]
         if rows:
             ws.con.executemany("INSERT OR REPLACE INTO cluster_audit VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         minimum = cfg.privacy.min_audit_rating
         by_rating = {str(r): sum(1 for v in verdicts if v.rating == r) for r in range(1, 6)}
-        summary = {"clusters_rated": len(verdicts), "by_rating": by_rating,
+        summary = {"clusters_rated": len(verdicts), "mode": mode, "by_rating": by_rating,
                    "withheld_below": minimum, "withheld": sum(1 for v in verdicts if v.rating < minimum),
                    "failed_calls": sum(1 for v in verdicts if v.failed), "llm": accounting,
                    "run_id": run.run_id}

@@ -6,6 +6,8 @@ aggregates backed by at least ``min_conversations`` conversations and ``min_user
 and withhold clusters that an LLM auditor rates below ``min_audit_rating`` on the 1-5 scale.
 """
 
+from typing import Literal
+
 from pydantic import BaseModel, Field, field_validator
 
 # Presidio entity names scrubbed by default (STREET_ADDRESS is our own recognizer; see recognizers.py).
@@ -49,6 +51,9 @@ class PrivacyConfig(BaseModel):
     min_conversations: int = 10  # k: every reported item is backed by at least k conversations
     min_users: int = 5  # u: ... and at least u distinct users when user ids are known
     min_audit_rating: int = Field(default=4, ge=1, le=5)  # auditor rating a cluster needs to be shown
+    # scale: Clio's 1-5 rubric as one choice; binary: one yes/no question mapped to 1-5 (small local models
+    # do not follow the rubric, see privacy/auditor.py); auto: binary on the local backend, else scale
+    audit_mode: Literal["auto", "scale", "binary"] = "auto"
 
     @field_validator("entities", "public_domains", mode="before")
     @classmethod
