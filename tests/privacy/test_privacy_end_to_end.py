@@ -194,6 +194,7 @@ def test_pii_echoed_by_the_llm_is_caught_after_the_llm(stages_ready, tmp_path, m
     assert leaks == {}, json.dumps(leaks, indent=1)[:3000]
 
 
+
 def test_echoed_labels_are_dropped_by_the_post_llm_check() -> None:
     """Stage-independent core of the guarantee: every answer the echoing model gives is flagged."""
     from wildvalues.llm.base import ChatMessage, LLMRequest
