@@ -1,8 +1,9 @@
 """`wildvalues run`: every stage in order, on one workspace.
 
-ingest -> scrub -> extract -> taxonomy -> analyze -> report. Each stage is the same function its own
-command calls; this module only chains them and reports what each did. A stage that is not built
-stops the run with a plain message and a non-zero exit.
+ingest -> scrub -> extract -> screen -> taxonomy -> audit -> analyze -> report (screen drops labels
+that carry personal details after the LLM; audit has the privacy auditor rate every cluster name).
+Each stage is the same function its own command calls; this module only chains them and reports what
+each did. A stage that is not built stops the run with a plain message and a non-zero exit.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ STAGES: tuple[tuple[str, str, str], ...] = (
     ("ingest", "wildvalues.ingest", "ingest"),
     ("scrub", "wildvalues.privacy.scrub", "scrub_workspace"),
     ("extract", "wildvalues.extract", "extract_workspace"),
+    ("screen", "wildvalues.privacy.screen", "screen_features"),
     ("taxonomy", "wildvalues.taxonomy", "build_taxonomy"),
+    ("audit", "wildvalues.privacy.auditor", "audit_workspace"),
     ("analyze", "wildvalues.analyze", "analyze_workspace"),
     ("report", "wildvalues.report", "build_report"),
 )
@@ -66,8 +69,10 @@ def _call_stage(stage: str, func: Callable[..., Any], paths: list[Path], ws: Wor
 
     if stage == "ingest":
         return func(paths, ws, fmt=opts["fmt"], sample=opts["sample"], seed=opts["seed"], cfg=cfg.ingest)
-    if stage == "scrub":
+    if stage in ("scrub", "screen"):
         return func(ws, cfg.privacy)
+    if stage == "audit":
+        return func(ws, cfg)
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task(stage, total=None)

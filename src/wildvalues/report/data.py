@@ -286,6 +286,13 @@ def load_summary(ws: Workspace) -> RunSummary:
     return summary
 
 
+# the privacy auditor's ratings (table cluster_audit, written by `wildvalues audit`) gate tree nodes
+_AUDIT_JOIN = "LEFT JOIN cluster_audit a ON a.tree = t.tree AND a.cluster_id = t.cluster_id"
+_TREE_NODES_SQL = (
+    "SELECT t.*{audit_col} FROM tree_nodes t {audit_join} ORDER BY t.tree, t.level DESC, t.cluster_id"
+)
+
+
 def load_report_data(ws: Workspace, k: int, u: int, min_audit_rating: int = 4) -> ReportData:
     """Every ``an_*`` table and tree, thresholded, plus the run summary."""
     tables = {
@@ -294,7 +301,10 @@ def load_report_data(ws: Workspace, k: int, u: int, min_audit_rating: int = 4) -
     }
     trees: dict[str, GatedTable] = {}
     if ws.has_table("tree_nodes"):
-        nodes = ws.con.execute("SELECT * FROM tree_nodes ORDER BY tree, level DESC, cluster_id").df()
+        nodes = ws.con.execute(_TREE_NODES_SQL.format(
+            audit_join=_AUDIT_JOIN if ws.has_table("cluster_audit") else "",
+            audit_col=", a.audit_rating" if ws.has_table("cluster_audit") else "",
+        )).df()
         for tree in TREE_NAMES:
             part = nodes[nodes["tree"] == tree].reset_index(drop=True)
             if len(part):

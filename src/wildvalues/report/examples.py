@@ -78,7 +78,7 @@ def collect_examples(ws: Workspace, data: ReportData, cfg: ReportConfig) -> Exam
             snippet = _snippet(content or "", cfg.example_chars)
             if not snippet:
                 continue
-            if find_pii(snippet):
+            if find_pii(snippet, placeholders=False):
                 examples.dropped_pii += 1
                 continue
             group.snippets.append(snippet)
