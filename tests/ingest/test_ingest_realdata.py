@@ -118,10 +118,11 @@ def test_xstest_completions(shared_data: Path, workspace: Workspace) -> None:
         with open(path, newline="", encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
                 rows += 1
-                pairs.add((row["prompt"].strip(), row["completion"].replace("\r\n", "\n").strip()))
+                pairs.add((path.stem, row["prompt"].strip(), row["completion"].replace("\r\n", "\n").strip()))
     summary = ingest([folder], workspace, progress=False)
     assert (summary.read, summary.rejected) == (rows, 0)
-    assert summary.ingested == len(pairs)  # identical transcripts from two models collapse (content hash)
+    # identical transcripts from two models stay apart (the model is part of the content hash)
+    assert summary.ingested == len(pairs)
     labels = workspace.con.execute(
         "SELECT meta->>'xstest_prompt_label', count(*) FROM raw.conversations GROUP BY 1 ORDER BY 1"
     ).fetchall()

@@ -114,9 +114,15 @@ def clean_text(text: str) -> tuple[str, bytes, int]:
     return text, data, removed
 
 
-def conversation_id(messages: list[tuple[str, bytes]]) -> str:
-    """First 32 hex digits of SHA-256 over the (role, UTF-8 text) sequence."""
+def conversation_id(messages: list[tuple[str, bytes]], model: str | None = None) -> str:
+    """First 32 hex digits of SHA-256 over the generating model (when known) and the (role, text) sequence.
+
+    The model is part of the identity: the same transcript produced by two models is two observations of
+    model behaviour (e.g. identical refusals in xstest), not a duplicate.
+    """
     digest = hashlib.sha256()
+    if model:
+        digest.update(b"model\x00" + model.encode("utf-8") + _SEP_MSG)
     for role, data in messages:
         digest.update(role.encode("ascii") + _SEP_ROLE)
         digest.update(data + _SEP_MSG)
@@ -215,10 +221,11 @@ def build_conversation(turns: list[tuple[Any, Any]], ctx: RecordContext, *, mode
     meta = {**ctx.meta, **(meta or {})}
     if removed_total:
         meta["control_chars_removed"] = removed_total
+    model_name = text_or_none(model) or ctx.default_model
     return Conversation(
-        conversation_id=conversation_id(hashed), messages=messages,
+        conversation_id=conversation_id(hashed, model_name), messages=messages,
         source=ctx.source, source_file=ctx.source_file, source_ref=ctx.ref,
-        model=text_or_none(model) or ctx.default_model, user_id=text_or_none(user_id),
+        model=model_name, user_id=text_or_none(user_id),
         timestamp=parse_timestamp(timestamp),
         language=text_or_none(language), meta=meta,
     )
