@@ -30,8 +30,10 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="show the version")) -> None:
-    """wildvalues: ingest -> scrub -> extract -> taxonomy -> analyze -> report."""
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="the version"),
+) -> None:
+    """wildvalues: ingest -> scrub -> extract -> screen -> taxonomy -> audit -> analyze -> report."""
 
 
 for module in (ingest_cli, privacy_cli, extract_cli, taxonomy_cli, analyze_cli, report_cli, llm_cli):

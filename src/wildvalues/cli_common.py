@@ -1,4 +1,4 @@
-"""Shared pieces of the command-line layer: common options, summaries, honest "not built" exits."""
+"""Shared pieces of the command-line layer: common options, summaries, error exits."""
 
 from __future__ import annotations
 
@@ -44,9 +44,3 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print an error in red and return the Exit to raise: ``raise fail("...")``."""
     console.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code)
-
-
-def not_built(stage: str, issue: str) -> typer.Exit:
-    """The honest answer of a command whose stage does not exist yet."""
-    console.print(f"[bold yellow]wildvalues {stage}:[/] this stage is not built yet ({issue}); nothing was done.")
-    return typer.Exit(3)

@@ -45,7 +45,7 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
 
 def load_config(path: Path | None = None, overrides: dict[str, Any] | None = None,
                 environ: dict[str, str] | None = None) -> Config:
-    """TOML file (``path``, else ``./wildvalues.toml`` if present) < env ``WILDVALUES_SECTION__KEY`` < overrides.
+    """Layers: TOML file (``path``, else ``./wildvalues.toml``) < env ``WILDVALUES_SECTION__KEY`` < overrides.
 
     ``overrides`` maps ``"section.key"`` to a value (flags set to None are ignored).
     """

@@ -153,4 +153,4 @@ def register(app: typer.Typer) -> None:
 
 def cfg_demo_sample() -> int:
     """How many ShareGPT conversations the demo samples by default."""
-    return 100
+    return 60
