@@ -290,6 +290,8 @@ def _build_level(children: list[Node], vectors: np.ndarray, target: int, level: 
                     choice[i] = cands[letter]
                     llm_decided += 1
 
+    _keep_target_parents(choice, sims, min(target, n))
+
     # 5. drop empty parents, rename the rest from what they received
     members_of: dict[int, list[int]] = {}
     for i, p in enumerate(choice):
@@ -329,6 +331,20 @@ def _build_level(children: list[Node], vectors: np.ndarray, target: int, level: 
                    "ambiguous_to_llm": len(ambiguous), "llm_decided": llm_decided,
                    "pii_rejected_names": pii_rejected, "_vectors": parent_vectors}
     return parents, level_stats
+
+
+def _keep_target_parents(choice: np.ndarray, sims: np.ndarray, wanted: int) -> None:
+    """Stop a level collapsing: while fewer than ``wanted`` proposals have children, give the unused
+    proposal with the closest movable child (one whose parent keeps another child) that child."""
+    while len(set(choice.tolist())) < min(wanted, sims.shape[1]):
+        sizes = np.bincount(choice, minlength=sims.shape[1])
+        unused = np.flatnonzero(sizes == 0)
+        movable = np.flatnonzero(sizes[choice] >= 2)
+        if not len(unused) or not len(movable):
+            return
+        block = sims[np.ix_(movable, unused)]
+        row, col = np.unravel_index(int(np.argmax(block)), block.shape)
+        choice[movable[row]] = unused[col]
 
 
 def _deduplicate(matrix: np.ndarray, target: int) -> list[int]:
