@@ -102,6 +102,23 @@ def test_unparseable_output_is_retried_once_then_a_failure(workspace):
     assert client.accounting()["calls"] >= 4
 
 
+def test_ai_values_fuse_the_head_with_labels_of_similar_training_conversations():
+    from wildvalues.extract.heads import load_heads
+    from wildvalues.extract.signals import signal_matrix
+
+    heads = load_heads()
+    assert heads.knn is not None and 0 < heads.knn.weight < 1
+    assert len(heads.knn.label_sets) == len(heads.knn.embeddings)
+    signals = signal_matrix([truncated_turns(c, ExtractConfig()) for c in CONVS[:2]])
+    fused = heads.ai_value_scores(signals)
+    head_only = set(heads.heads["ai_values"].classes)
+    # labels seen fewer than 5 times in training have no head of their own; kNN can still propose them
+    assert any(set(scores) - head_only for scores in fused)
+    assert all(0.0 <= s <= 1.0 for scores in fused for s in scores.values())
+    f = extract_batch(CONVS[:2], None, ExtractConfig())
+    assert [x.ai_values[0] for x in f] == [max(s, key=s.__getitem__) for s in fused]
+
+
 def test_no_client_runs_heads_and_says_what_is_missing():
     f = extract_batch([CONVS[1]], None, ExtractConfig())[0]
     assert f.task is None and "llm" in f.failures and f.response_type in RESPONSE_TYPES
@@ -189,6 +206,33 @@ def test_extract_workspace_refuses_raw_text_and_resumes(workspace):
         "SELECT conversation_id, response_type, raw_outputs, run_id FROM features"
     ).fetchall()
     assert len(rows) == 4 and all(json.loads(r[2]) and r[3] for r in rows)
+    assert extract_workspace(workspace, cfg, client=client, dry_run=True)["to_extract"] == 0
+
+
+def test_refitted_heads_make_a_resumed_run_re_extract(workspace, tmp_path):
+    from wildvalues.extract.heads import HEADS_FILE
+    from wildvalues.extract.store import extract_workspace
+
+    workspace.con.execute(
+        "CREATE TABLE scrubbed_messages (conversation_id VARCHAR, idx INT, role VARCHAR, "
+        "content VARCHAR, run_id VARCHAR)"
+    )
+    for i, m in enumerate(CONVS[1].messages):
+        workspace.con.execute(
+            "INSERT INTO scrubbed_messages VALUES (?, ?, ?, ?, 'r')", ["c-code", i, m.role, m.content]
+        )
+    cfg = Config()
+    cfg.extract.generate_task = False
+    first = extract_workspace(workspace, cfg, client=None)
+    assert first["extracted"] == 1 and "+heads-v2-" in first["prompt_version"]
+    refit = json.loads(HEADS_FILE.read_text(encoding="utf-8")) | {"version": "v2-refit"}
+    (tmp_path / "heads.json").write_text(json.dumps(refit), encoding="utf-8")
+    (tmp_path / refit["knn"]["embeddings_file"]).write_bytes(
+        (HEADS_FILE.parent / refit["knn"]["embeddings_file"]).read_bytes()
+    )
+    cfg.extract.heads_path = str(tmp_path / "heads.json")
+    again = extract_workspace(workspace, cfg, client=None, dry_run=True)
+    assert again["to_extract"] == 1 and "+heads-v2-refit-" in again["prompt_version"]
 
 
 def test_generated_task_with_private_details_is_withheld(workspace):

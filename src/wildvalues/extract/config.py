@@ -15,8 +15,10 @@ class ExtractConfig(BaseModel):
     max_message_chars: int = 1500
     message_tail_chars: int = 300
     max_transcript_chars: int = 4000
-    # AI values: at most this many labels from the value head, those scoring >= min_ai_value_score
-    max_ai_values: int = 5
+    # AI values: at most this many labels by fused score (per-label head + kNN labels of similar training
+    # conversations), those scoring >= min_ai_value_score; 8 and 0.0 chosen by 5-fold CV on train.jsonl
+    # (extract/README.md: recall rises with more labels, precision falls; 8 is twice gold's typical count)
+    max_ai_values: int = 8
     min_ai_value_score: float = 0.0
     generate_task: bool = True
     # record contrast log-prob scores (P(yes|Q) - P(yes|not Q): refusal, values present, subjective) in
@@ -28,5 +30,5 @@ class ExtractConfig(BaseModel):
     embed_model: str = "all-MiniLM-L6-v2"
     allow_unscrubbed: bool = False
     heads_path: str | None = Field(
-        default=None, description="fitted heads JSON (default: the built-in heads_v1.json)"
+        default=None, description="fitted heads JSON (default: the built-in heads_v2.json)"
     )

@@ -61,10 +61,21 @@ def extract_batch(
     heads = heads or load_heads(_heads_path(cfg))
     signals = signal_matrix(turns, heads.embed_model) if turns else np.zeros((0, 0))
     probs = {name: head.predict_proba(signals) for name, head in heads.heads.items()} if turns else {}
+    value_scores = heads.ai_value_scores(signals) if turns else []
     return [
-        _fast_one(c.conversation_id, t, i, probs, heads, client, prompts, cfg)
+        _fast_one(c.conversation_id, t, i, probs, value_scores, heads, client, prompts, cfg)
         for i, (c, t) in enumerate(zip(conversations, turns, strict=True))
     ]
+
+
+def record_version(prompts: PromptSet, heads: HeadSet | None) -> str:
+    """The version a features row carries: the prompt texts' hash, plus the fitted heads in fast mode."""
+    return prompts.version if heads is None else f"{prompts.version}+heads-{heads.tag}"
+
+
+def load_mode_heads(cfg: ExtractConfig) -> HeadSet | None:
+    """The fitted heads fast mode uses (``None`` in paper mode)."""
+    return None if cfg.mode == "paper" else load_heads(_heads_path(cfg))
 
 
 def _heads_path(cfg: ExtractConfig) -> Path:
@@ -82,6 +93,7 @@ def _fast_one(
     turns: list[Turn],
     row: int,
     probs: dict[str, np.ndarray],
+    value_scores: list[dict[str, float]],
     heads: HeadSet,
     client: Any,
     prompts: PromptSet,
@@ -107,13 +119,10 @@ def _fast_one(
         "p_subjective": round(p_subjective, 4),
         "levels": {k: round(v, 4) for k, v in levels.items()},
     }
-    value_head = heads.heads["ai_values"]
-    scores = probs["ai_values"][row]
-    order = np.argsort(-scores)[: cfg.max_ai_values]
-    ai_values = [value_head.classes[j] for j in order if scores[j] >= cfg.min_ai_value_score] or [
-        value_head.classes[order[0]]
-    ]
-    raw["ai_values"] = {value_head.classes[j]: round(float(scores[j]), 3) for j in order}
+    scores = value_scores[row]
+    ranked = sorted(scores, key=lambda label: (-scores[label], label))[: cfg.max_ai_values]
+    ai_values = [v for v in ranked if scores[v] >= cfg.min_ai_value_score] or ranked[:1]
+    raw["ai_values"] = {v: round(scores[v], 3) for v in ranked}
 
     task = human_values = stated = None
     if client is not None:
@@ -180,7 +189,7 @@ def _fast_one(
         stated_ai_values=stated or [],
         raw_outputs=raw,
         failures=failures,
-        prompt_version=f"{prompts.version}+heads-{heads.feature_spec}",
+        prompt_version=record_version(prompts, heads),
         extractor_model=extractor_name(client),
     )
 

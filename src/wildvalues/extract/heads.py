@@ -1,6 +1,7 @@
 """Light calibrated heads (logistic regressions) over the signals of :mod:`wildvalues.extract.signals`.
 
-Coefficients live in ``heads/heads_v1.json`` (float16, base64) and are refitted reproducibly from the
+Coefficients live in ``heads/heads_v2.json`` (float16, base64), the training conversations' embeddings for
+the kNN value labels in ``heads/knn_train_v2.npy`` (float16); both are refitted reproducibly from the
 labelled training set by ``heads/fit_heads.py``. Prediction is plain numpy.
 """
 
@@ -17,7 +18,8 @@ import numpy as np
 
 from wildvalues.extract.signals import FEATURE_SPEC
 
-HEADS_FILE = Path(__file__).parent / "heads" / "heads_v1.json"
+HEADS_FILE = Path(__file__).parent / "heads" / "heads_v2.json"
+KNN_NEIGHBOURS = 10
 
 
 def pack(array: np.ndarray) -> dict[str, Any]:
@@ -77,11 +79,57 @@ class LinearHead:
 
 
 @dataclass(frozen=True)
+class KnnLabels:
+    """AI-value labels of the training conversations, found by [user | assistant] embedding similarity."""
+
+    embeddings: np.ndarray  # (n_train, 2 * dim), float16 on disk
+    label_sets: tuple[tuple[str, ...], ...]
+    weight: float  # share of the kNN score in the fused AI-value score (the head gets 1 - weight)
+    neighbours: int = KNN_NEIGHBOURS
+
+    def scores(self, signals: np.ndarray) -> list[dict[str, float]]:
+        """Per row: label -> similarity-weighted share of the nearest training conversations carrying it."""
+        dims = self.embeddings.shape[1]
+        sim = signals[:, :dims] @ self.embeddings.T / 2
+        out = []
+        for row in sim:
+            nearest = np.argsort(-row)[: self.neighbours]
+            total = float(row[nearest].sum()) or 1.0
+            score: dict[str, float] = {}
+            for j in nearest:
+                for label in self.label_sets[j]:
+                    score[label] = score.get(label, 0.0) + float(row[j]) / total
+            out.append(score)
+        return out
+
+
+@dataclass(frozen=True)
 class HeadSet:
     feature_spec: str
     embed_model: str
     heads: dict[str, LinearHead]
     info: dict[str, Any]
+    version: str = "v1"
+    knn: KnnLabels | None = None
+
+    @property
+    def tag(self) -> str:
+        """Names the fitted heads in each record's prompt version (a refit makes resumed runs re-extract)."""
+        return f"{self.version}-{self.feature_spec}"
+
+    def ai_value_scores(self, signals: np.ndarray) -> list[dict[str, float]]:
+        """Per row: label -> score, the per-label head fused with the kNN labels when those ship."""
+        head = self.heads["ai_values"]
+        probs = head.predict_proba(signals)
+        weight = self.knn.weight if self.knn is not None else 0.0
+        fused = [
+            {c: (1 - weight) * float(p) for c, p in zip(head.classes, row, strict=True)} for row in probs
+        ]
+        if self.knn is not None:
+            for score, neighbours in zip(fused, self.knn.scores(signals), strict=True):
+                for label, s in neighbours.items():
+                    score[label] = score.get(label, 0.0) + weight * s
+        return fused
 
 
 def load_heads(path: Path | str = HEADS_FILE) -> HeadSet:
@@ -97,4 +145,14 @@ def _load(path: str) -> HeadSet:
             " (refit with src/wildvalues/extract/heads/fit_heads.py)"
         )
     heads = {name: LinearHead.from_json(h) for name, h in data["heads"].items()}
-    return HeadSet(data["feature_spec"], data["embed_model"], heads, data.get("info", {}))
+    knn = None
+    if "knn" in data:
+        spec = data["knn"]
+        embeddings = np.load(Path(path).parent / spec["embeddings_file"]).astype(np.float32)
+        sets = tuple(tuple(labels) for labels in spec["label_sets"])
+        if len(sets) != len(embeddings):
+            raise ValueError(f"{path}: {len(sets)} kNN label sets for {len(embeddings)} embeddings (refit)")
+        knn = KnnLabels(embeddings, sets, float(spec["weight"]), int(spec.get("neighbours", KNN_NEIGHBOURS)))
+    return HeadSet(
+        data["feature_spec"], data["embed_model"], heads, data.get("info", {}), data.get("version", "v1"), knn
+    )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wildvalues.extract.config import ExtractConfig
-from wildvalues.extract.core import extract_batch
+from wildvalues.extract.core import extract_batch, load_mode_heads, record_version
 from wildvalues.extract.prompts import load_prompts
 from wildvalues.records import Features, Message
 from wildvalues.workspace import Workspace
@@ -99,8 +99,9 @@ def extract_workspace(
     prompts = load_prompts(ecfg.mode, ecfg.prompts_dir)
     ws.con.execute(FEATURES_DDL)
     done_rows = ws.con.execute("SELECT conversation_id, prompt_version FROM features").fetchall()
-    version_prefix = prompts.version
-    done = {cid for cid, version in done_rows if (version or "").startswith(version_prefix)}
+    heads = load_mode_heads(ecfg)
+    version = record_version(prompts, heads)  # a refit of the heads re-extracts, as a prompt change does
+    done = {cid for cid, row_version in done_rows if row_version == version}
     todo = [c for c in conversations if c.conversation_id not in done]
     if limit is not None:
         todo = todo[:limit]
@@ -111,7 +112,7 @@ def extract_workspace(
         - len([c for c in conversations if c.conversation_id not in done]),
         "to_extract": len(todo),
         "mode": ecfg.mode,
-        "prompt_version": prompts.version,
+        "prompt_version": version,
     }
     if dry_run:
         summary["dry_run"] = True
@@ -125,7 +126,9 @@ def extract_workspace(
         started, written, with_failures = time.perf_counter(), 0, 0
         try:
             for start in range(0, len(todo), batch_size):
-                batch = extract_batch(todo[start : start + batch_size], client, ecfg, prompts=prompts)
+                batch = extract_batch(
+                    todo[start : start + batch_size], client, ecfg, prompts=prompts, heads=heads
+                )
                 for f in batch:
                     f.run_id = run.run_id
                 write_features(ws, batch)

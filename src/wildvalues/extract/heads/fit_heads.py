@@ -2,7 +2,10 @@
 
     .venv/bin/python src/wildvalues/extract/heads/fit_heads.py [/work/shared/eval/train.jsonl]
 
-Writes ``heads_v1.json`` next to this script and prints 5-fold cross-validated figures on the training set.
+Writes ``heads_v2.json`` and ``knn_train_v2.npy`` (the training conversations' [user | assistant] embeddings,
+float16, for the kNN AI-value labels) next to this script and prints 5-fold cross-validated figures on the
+training set. Settings (C of each head, kNN weight) were chosen by 5-fold CV on train.jsonl: see
+``bench/extract.py --cv`` and the extract README.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ EMB = 384
 ALL = slice(0, None)
 USER_ASSISTANT = slice(0, 2 * EMB)
 MIN_VALUE_COUNT = 5
+HEADS_VERSION = "v2"
+KNN_WEIGHT = 0.3  # share of the kNN labels in the fused AI-value score (CV on train: 0.3 best of 0..1)
 
 
 def fit_head(x: np.ndarray, y: np.ndarray, cols: slice, c: float, report: str) -> LinearHead:
@@ -83,7 +88,7 @@ def main(train_path: str = "/work/shared/eval/train.jsonl", out: Path = HEADS_FI
     x = signal_matrix([truncated_turns(c, cfg) for c in gold], cfg.embed_model)
     heads = {
         "response_type": fit_head(
-            x, np.array([c.labels.response_type for c in gold]), ALL, 0.03, "response_type"
+            x, np.array([c.labels.response_type for c in gold]), ALL, 0.01, "response_type"
         ),
         "subjectivity_level": fit_head(
             x, np.array([str(c.labels.subjectivity_level) for c in gold]), ALL, 0.01, "subjectivity_level"
@@ -96,14 +101,22 @@ def main(train_path: str = "/work/shared/eval/train.jsonl", out: Path = HEADS_FI
         ),
         "ai_values": fit_value_head(x, [c.labels.ai_values for c in gold]),
     }
+    knn_file = out.parent / f"knn_train_{HEADS_VERSION}.npy"
+    np.save(knn_file, x[:, USER_ASSISTANT].astype(np.float16))
     payload = {
+        "version": HEADS_VERSION,
         "feature_spec": FEATURE_SPEC,
         "embed_model": cfg.embed_model,
         "info": {"train_file": Path(train_path).name, "n_train": len(gold), "seed": 0},
         "heads": {name: head.to_json() for name, head in heads.items()},
+        "knn": {
+            "embeddings_file": knn_file.name,
+            "label_sets": [list(c.labels.ai_values) for c in gold],
+            "weight": KNN_WEIGHT,
+        },
     }
     out.write_text(json.dumps(payload), encoding="utf-8")
-    print(f"wrote {out} ({out.stat().st_size // 1024} KB)")
+    print(f"wrote {out} ({out.stat().st_size // 1024} KB), {knn_file} ({knn_file.stat().st_size // 1024} KB)")
 
 
 if __name__ == "__main__":
