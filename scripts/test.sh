@@ -2,7 +2,8 @@
 # Install what the tests need and run them: scripts/test.sh [pytest args...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --models test --browser || exit 1
+# all models: the few `realmodel` tests run the 1.5B judge and the 0.5B sibling (cached after the first pull)
+bash scripts/setup.sh --models all --browser || exit 1
 .venv/bin/ruff check src tests bench || exit 1
 .venv/bin/python -m pytest "$@"
 rc=$?
