@@ -175,7 +175,7 @@ def main() -> None:
         ("embeddings only", emb),
         ("embeddings + cues (shipped)", both),
     ):
-        rows[name] = (fit_predict(xt, rt_t, xd, cols, 0.03), fit_predict(xt, sj_t, xd, cols, 0.01))
+        rows[name] = (fit_predict(xt, rt_t, xd, cols, 0.01), fit_predict(xt, sj_t, xd, cols, 0.01))
     for name, (prt, psj) in rows.items():
         strict = proportion(sum(p == g for p, g in zip(prt, rt_d, strict=True)), n)
         lenient = proportion(sum(p in a for p, a in zip(prt, alts, strict=True)), n)
