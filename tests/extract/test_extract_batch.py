@@ -233,6 +233,9 @@ def test_refitted_heads_make_a_resumed_run_re_extract(workspace, tmp_path):
     cfg.extract.heads_path = str(tmp_path / "heads.json")
     again = extract_workspace(workspace, cfg, client=None, dry_run=True)
     assert again["to_extract"] == 1 and "+heads-v2-refit-" in again["prompt_version"]
+    assert extract_workspace(workspace, cfg, client=None)["extracted"] == 1
+    versions = workspace.con.execute("SELECT prompt_version FROM features").fetchall()
+    assert len(versions) == 1 and "+heads-v2-refit-" in versions[0][0]
 
 
 def test_generated_task_with_private_details_is_withheld(workspace):
