@@ -36,6 +36,9 @@ SETTINGS_KEPT: dict[str, tuple[str, ...] | None] = {
 _SMALL_MODEL = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*b\b", re.IGNORECASE)
 
 
+NO_ANALYSIS = "The analysis wrote no {what} (run `wildvalues analyze`), so this part is empty."
+
+
 @dataclass
 class GatedTable:
     """One result table after the thresholds: the rows kept and how many were withheld."""
@@ -86,6 +89,14 @@ class ReportData:
     tables: dict[str, GatedTable]
     trees: dict[str, GatedTable]
     summary: RunSummary
+
+    def why_empty(self, name: str, what: str) -> str:
+        """Why a section built on table ``name`` shows nothing: not analysed, or all rows withheld."""
+        gated = self.tables.get(name)
+        if gated is not None and gated.n_rows:
+            return (f"All {gated.n_rows} rows of the {what} fall below the privacy thresholds "
+                    f"(k = {self.k} conversations, u = {self.u} users), so none is shown.")
+        return NO_ANALYSIS.format(what=what)
 
     def table(self, name: str) -> pd.DataFrame:
         """The gated rows of ``name`` (an empty frame when the analysis did not write it)."""

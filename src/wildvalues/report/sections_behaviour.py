@@ -7,7 +7,6 @@ import pandas as pd
 from wildvalues.report import charts
 from wildvalues.report.config import ReportConfig
 from wildvalues.report.data import ReportData
-from wildvalues.report.sections_values import NO_ANALYSIS
 from wildvalues.report.tables import Section, Table, fmt_num, fmt_p, fmt_pct, frame_table, text
 
 
@@ -42,7 +41,9 @@ def response_type_section(data: ReportData, cfg: ReportConfig) -> Section:
     )
     rt = data.table("an_response_types")
     if rt.empty:
-        section.empty.append(NO_ANALYSIS.format(what="response-type distribution (an_response_types)"))
+        section.empty.append(
+            data.why_empty("an_response_types", "response-type distribution (an_response_types)")
+        )
         return section
     section.add_figure(
         charts.response_type_bars(rt),
@@ -87,7 +88,9 @@ def mirroring_section(data: ReportData, cfg: ReportConfig) -> Section:
     )
     mirror, values, pairs = (data.table(n) for n in ("an_mirroring", "an_mirrored_values", "an_value_pairs"))
     if mirror.empty and values.empty and pairs.empty:
-        section.empty.append(NO_ANALYSIS.format(what="mirroring tables (an_mirroring, an_mirrored_values)"))
+        section.empty.append(
+            data.why_empty("an_mirroring", "mirroring tables (an_mirroring, an_mirrored_values)")
+        )
         return section
     if not mirror.empty and mirror["model"].isna().any():
         section.add_figure(charts.mirroring_bars(mirror), "Mirroring by response type (Table 6), 95% CI")
@@ -232,7 +235,7 @@ def stated_section(data: ReportData, cfg: ReportConfig) -> Section:
     stated = freqs[freqs["side"] == "stated"] if not freqs.empty else freqs
     if svd.empty and stated.empty:
         section.empty.append(
-            NO_ANALYSIS.format(what="stated-value tables (an_stated_vs_demonstrated)")
+            data.why_empty("an_stated_vs_demonstrated", "stated-value tables (an_stated_vs_demonstrated)")
             + " Stated values need the extraction's stated-values feature."
         )
         return section
@@ -278,7 +281,9 @@ def context_variation_section(data: ReportData, cfg: ReportConfig) -> Section:
     )
     cv = data.table("an_context_variation")
     if cv.empty:
-        section.empty.append(NO_ANALYSIS.format(what="coefficients of variation (an_context_variation)"))
+        section.empty.append(
+            data.why_empty("an_context_variation", "coefficients of variation (an_context_variation)")
+        )
         return section
     for (side, context), part in cv[cv["rank"].notna()].groupby(["side", "context"], sort=True):
         section.add_table(
@@ -311,7 +316,9 @@ def alerts_section(data: ReportData, cfg: ReportConfig) -> Section:
     raw = data.tables.get("an_alerts")
     if alerts.empty:
         if raw is None:
-            section.empty.append(NO_ANALYSIS.format(what="alert table (an_alerts)"))
+            section.empty.append(
+            data.why_empty("an_alerts", "alert table (an_alerts)")
+        )
         elif raw.n_rows:
             section.empty.append(
                 f"{raw.n_rows} alerted values exist but each is backed by fewer conversations "

@@ -9,7 +9,6 @@ from wildvalues.report.config import ReportConfig
 from wildvalues.report.data import ReportData
 from wildvalues.report.tables import Section, Table, fmt_num, fmt_p, fmt_pct, frame_table, is_missing, text
 
-NO_ANALYSIS = "The analysis wrote no {what} (run `wildvalues analyze`), so this part is empty."
 THRESHOLD_NOTE = (
     "Everything below passed the privacy thresholds: at least {k} conversations"
     " and, where user ids are known, {u} distinct users per row, cell and cluster."
@@ -35,7 +34,9 @@ def top_values_section(data: ReportData, cfg: ReportConfig) -> Section:
     )
     freqs = data.table("an_value_frequencies")
     if freqs.empty:
-        section.empty.append(NO_ANALYSIS.format(what="value frequencies (an_value_frequencies)"))
+        section.empty.append(
+            data.why_empty("an_value_frequencies", "value frequencies (an_value_frequencies)")
+        )
         return section
     n = cfg.top_n
     tops = {
@@ -182,7 +183,7 @@ def _residual_section(
     tests, assoc = data.table("an_association_tests"), data.table("an_associations")
     orient = charts_assoc.orientation(tests, analysis, "ai_value")
     if orient is None:
-        section.empty.append(NO_ANALYSIS.format(what=f"'{analysis}' association test"))
+        section.empty.append(data.why_empty("an_association_tests", f"'{analysis}' association tests"))
         return section
     cells = charts_assoc.pick_level(charts_assoc.cells_of(assoc, analysis), orient.context[1], cfg.task_level)
     if cells.empty:
