@@ -11,7 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from wildvalues.workspace import DEFAULT_WORKSPACE
+from wildvalues.config import Config, load_config
+from wildvalues.workspace import DEFAULT_WORKSPACE, Workspace
 
 # Human-readable output goes to stderr so that `--json` leaves a clean machine-readable last line on stdout.
 console = Console(stderr=True)
@@ -44,3 +45,18 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print an error in red and return the Exit to raise: ``raise fail("...")``."""
     console.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code)
+
+
+def load_cli_config(path: Path | None, overrides: dict[str, Any] | None = None) -> Config:
+    """The run's config (TOML < env < flags); a bad file or value ends the command with a clear message."""
+    try:
+        return load_config(path, overrides)
+    except (OSError, ValueError) as exc:
+        raise fail(f"config: {exc}") from exc
+
+
+def open_workspace(path: Path, needs: str = "run `wildvalues ingest` first") -> Workspace:
+    """An existing workspace; a missing one ends the command with what to run first."""
+    if not (path / "wildvalues.duckdb").exists():
+        raise fail(f"no workspace at {path} ({needs})")
+    return Workspace(path)

@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from wildvalues.cli_common import DEFAULT_WS, ConfigOpt, JsonOpt, WorkspaceOpt, console, emit_summary, fail
+from wildvalues.cli_common import (
+    DEFAULT_WS,
+    ConfigOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    console,
+    emit_summary,
+    fail,
+    load_cli_config,
+    open_workspace,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -30,21 +40,14 @@ def register(app: typer.Typer) -> None:
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         from wildvalues.analyze.run import analyze_workspace
-        from wildvalues.config import load_config
-        from wildvalues.workspace import Workspace
 
         overrides = {
             "analyze.all_conversations": all_conversations or None,
             "analyze.bootstrap": bootstrap,
             "analyze.alert_method": "lexical" if lexical_alerts else None,
         }
-        try:
-            cfg = load_config(config, overrides)
-        except (OSError, ValueError) as exc:
-            raise fail(f"config: {exc}") from exc
-        if not (workspace / "wildvalues.duckdb").exists():
-            raise fail(f"no workspace at {workspace} (run `wildvalues ingest` first)")
-        ws = Workspace(workspace)
+        cfg = load_cli_config(config, overrides)
+        ws = open_workspace(workspace)
         try:
             with Progress(
                 SpinnerColumn(),

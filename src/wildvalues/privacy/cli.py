@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from wildvalues.cli_common import DEFAULT_WS, ConfigOpt, JsonOpt, WorkspaceOpt, emit_summary, fail
+from wildvalues.cli_common import (
+    DEFAULT_WS,
+    ConfigOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    emit_summary,
+    fail,
+    load_cli_config,
+    open_workspace,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -26,16 +35,12 @@ def register(app: typer.Typer) -> None:
 
         Reads raw.messages, writes scrubbed_messages; conversations already scrubbed are skipped.
         """
-        from wildvalues.config import load_config
         from wildvalues.workspace import Workspace
 
         overrides = {"privacy.score_threshold": score_threshold}
         if entities:
             overrides["privacy.entities"] = [e.strip().upper() for e in entities.split(",") if e.strip()]
-        try:
-            cfg = load_config(config, overrides)
-        except (OSError, ValueError) as exc:
-            raise fail(f"config: {exc}") from exc
+        cfg = load_cli_config(config, overrides)
         if not (workspace / "raw.duckdb").exists():
             raise fail(f"no raw store in {workspace} (run `wildvalues ingest` first)")
         from wildvalues.privacy.scrub import scrub_workspace
@@ -57,17 +62,10 @@ def register(app: typer.Typer) -> None:
 
         Run after `wildvalues extract` and before `wildvalues taxonomy`.
         """
-        from wildvalues.config import load_config
         from wildvalues.privacy.screen import screen_features
-        from wildvalues.workspace import Workspace
 
-        try:
-            cfg = load_config(config)
-        except (OSError, ValueError) as exc:
-            raise fail(f"config: {exc}") from exc
-        if not (workspace / "wildvalues.duckdb").exists():
-            raise fail(f"no workspace at {workspace} (run `wildvalues ingest` first)")
-        with Workspace(workspace) as ws:
+        cfg = load_cli_config(config)
+        with open_workspace(workspace) as ws:
             try:
                 summary = screen_features(ws, cfg.privacy)
             except ValueError as exc:
@@ -84,17 +82,10 @@ def register(app: typer.Typer) -> None:
 
         Clusters rated below privacy.min_audit_rating (default 4) are withheld from reports.
         """
-        from wildvalues.config import load_config
         from wildvalues.privacy.auditor import audit_workspace
-        from wildvalues.workspace import Workspace
 
-        try:
-            cfg = load_config(config)
-        except (OSError, ValueError) as exc:
-            raise fail(f"config: {exc}") from exc
-        if not (workspace / "wildvalues.duckdb").exists():
-            raise fail(f"no workspace at {workspace} (run `wildvalues ingest` first)")
-        with Workspace(workspace) as ws:
+        cfg = load_cli_config(config)
+        with open_workspace(workspace) as ws:
             try:
                 summary = audit_workspace(ws, cfg)
             except ValueError as exc:

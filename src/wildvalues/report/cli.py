@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from wildvalues.cli_common import DEFAULT_WS, ConfigOpt, JsonOpt, WorkspaceOpt, emit_summary, fail
+from wildvalues.cli_common import (
+    DEFAULT_WS,
+    ConfigOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    emit_summary,
+    load_cli_config,
+    open_workspace,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -28,20 +36,16 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Write report/index.html (self-contained, offline) plus CSV/Parquet exports and manifest.json."""
-        from wildvalues.config import load_config
         from wildvalues.report.build import build_report
-        from wildvalues.workspace import Workspace
 
-        if not (workspace / "wildvalues.duckdb").exists():
-            raise fail(f"no workspace at {workspace} (run `wildvalues ingest` or `wildvalues run` first)")
-        cfg = load_config(
+        cfg = load_cli_config(
             config,
             {
                 "report.include_examples": include_examples or None,
                 "report.out_dir": str(out) if out else None,
             },
         )
-        with Workspace(workspace) as ws:
+        with open_workspace(workspace, "run `wildvalues ingest` or `wildvalues run` first") as ws:
             summary = build_report(ws, cfg)
         emit_summary("wildvalues report", summary, as_json)
         if not as_json:

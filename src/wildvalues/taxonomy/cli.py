@@ -7,24 +7,28 @@ from typing import Annotated
 
 import typer
 
-from wildvalues.cli_common import DEFAULT_WS, ConfigOpt, JsonOpt, WorkspaceOpt, console, emit_summary, fail
+from wildvalues.cli_common import (
+    DEFAULT_WS,
+    ConfigOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    console,
+    emit_summary,
+    fail,
+    load_cli_config,
+    open_workspace,
+)
 
 TreesOpt = Annotated[list[str] | None, typer.Option("--tree", "-t", help="ai_values, human_values, tasks "
                                                                          "(repeatable; default: config)")]
 
 
 def _config(config: Path | None, **overrides):
-    from wildvalues.config import load_config
-
-    return load_config(config, {k: v for k, v in overrides.items() if v is not None})
+    return load_cli_config(config, overrides)
 
 
 def _open_workspace(workspace: Path):
-    from wildvalues.workspace import Workspace
-
-    if not (workspace / "wildvalues.duckdb").exists():
-        raise fail(f"no workspace at {workspace} (run `wildvalues ingest` and `wildvalues extract` first)")
-    return Workspace(workspace)
+    return open_workspace(workspace, "run `wildvalues ingest` and `wildvalues extract` first")
 
 
 def register(app: typer.Typer) -> None:
