@@ -144,35 +144,11 @@ def _fast_one(
             )
         gate = cfg.explicit_values_gate
         if gate == "all" or (gate == "cues" and user_may_state_values(turns)):
-            human_values = _record(
-                generate_parsed(
-                    client,
-                    prompts.messages("human_values", user_side),
-                    parse_label_list,
-                    tag="extract.human_values",
-                    max_tokens=40,
-                    reminder=LIST_REMINDER,
-                ),
-                "human_values",
-                raw,
-                failures,
-            )
+            human_values = _explicit_list(client, prompts, "human_values", user_side, raw, failures)
         else:
             raw["human_values"] = f"not asked (explicit_values_gate={gate}: no first-person statement)"
         if gate == "all" or (gate == "cues" and ai_may_state_values(turns)):
-            stated = _record(
-                generate_parsed(
-                    client,
-                    prompts.messages("stated_ai_values", transcript),
-                    parse_label_list,
-                    tag="extract.stated_ai_values",
-                    max_tokens=40,
-                    reminder=LIST_REMINDER,
-                ),
-                "stated_ai_values",
-                raw,
-                failures,
-            )
+            stated = _explicit_list(client, prompts, "stated_ai_values", transcript, raw, failures)
         else:
             raw["stated_ai_values"] = f"not asked (explicit_values_gate={gate}: no statement of principle)"
     else:
@@ -192,6 +168,14 @@ def _fast_one(
         prompt_version=record_version(prompts, heads),
         extractor_model=extractor_name(client),
     )
+
+
+def _explicit_list(client: Any, prompts: PromptSet, feature: str, text: str, raw: dict[str, Any],
+                   failures: dict[str, str]) -> Any:
+    """Ask for one explicit-value list (human values or stated AI values), parsed and recorded."""
+    outcome = generate_parsed(client, prompts.messages(feature, text), parse_label_list,
+                              tag=f"extract.{feature}", max_tokens=40, reminder=LIST_REMINDER)
+    return _record(outcome, feature, raw, failures)
 
 
 def _record(outcome: Outcome, name: str, raw: dict[str, Any], failures: dict[str, str]) -> Any:
