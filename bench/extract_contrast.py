@@ -174,6 +174,32 @@ def fit(args) -> None:
                 model = LogisticRegression(C=c, max_iter=2000).fit(feats[tr_idx], rt[tr_idx])
                 pred[held_idx] = model.predict(feats[held_idx])
             print(f"response type head {label}, C={c}: CV strict {np.mean(pred == rt):.3f}")
+    cols = [PAIRS.index(p) for p in args.pairs.split(",")]
+    final = LogisticRegression(C=args.c, max_iter=1000).fit(np.column_stack([logit, contrast[:, cols]]), y)
+    if args.write:
+        from datetime import date
+
+        from wildvalues.extract.stack import Stacker
+        from wildvalues.llm import LLMConfig
+
+        info = {
+            "fitted_on": f"{len(sub)} conversations of {args.train.name} (seeded subset), "
+            f"out-of-fold head probabilities",
+            "C": args.c,
+            "date": date.today().isoformat(),
+            "command": "bench/extract_contrast.py fit --write",
+        }
+        stacker = Stacker(
+            "v1",
+            LLMConfig().model,
+            "subjective",
+            tuple(PAIRS[i] for i in cols),
+            tuple(float(w) for w in final.coef_[0]),
+            float(final.intercept_[0]),
+            info,
+        )
+        args.write.write_text(json.dumps(stacker.to_json(), indent=1) + "\n")
+        print(f"wrote {args.write}: weights {stacker.weights}, intercept {stacker.intercept:.3f}")
     if args.dev_once:
         heads = load_heads()
         dev_rows = [rows[c.id] for c in dev if c.id in rows]
@@ -181,9 +207,7 @@ def fit(args) -> None:
         classes = heads.heads["subjective"].classes
         p_dev = heads.heads["subjective"].predict_proba(sig)[:, list(classes).index("True")]
         y_dev = np.array([bool(c.labels.subjective) for c in dev])
-        cols = [PAIRS.index(p) for p in args.dev_pairs.split(",")]
-        feats = np.column_stack([logit, contrast[:, cols]])
-        model = LogisticRegression(C=args.dev_c, max_iter=1000).fit(feats, y)
+        model = final
         logit_dev = np.log(np.clip(p_dev, 1e-4, 1 - 1e-4) / np.clip(1 - p_dev, 1e-4, 1))
         stacked = model.predict_proba(np.column_stack([logit_dev, _contrast_matrix(dev_rows)[:, cols]]))[:, 1]
         print(
@@ -205,8 +229,9 @@ def main() -> None:
     parser.add_argument("--cache-workspace", type=Path, default=Path("/tmp/contrast-ws"))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--dev-once", action="store_true", help="score dev with the chosen setting")
-    parser.add_argument("--dev-pairs", default="contrast_subjective")
-    parser.add_argument("--dev-c", type=float, default=1.0)
+    parser.add_argument("--pairs", default="contrast_subjective", help="the pairs the stacker uses")
+    parser.add_argument("--c", type=float, default=1.0, help="the stacker's regularisation")
+    parser.add_argument("--write", type=Path, default=None, help="write the fitted stacker JSON here")
     args = parser.parse_args()
     collect(args) if args.command == "collect" else fit(args)
 

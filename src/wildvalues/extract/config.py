@@ -21,9 +21,13 @@ class ExtractConfig(BaseModel):
     max_ai_values: int = 8
     min_ai_value_score: float = 0.0
     generate_task: bool = True
-    # record contrast log-prob scores (P(yes|Q) - P(yes|not Q): refusal, values present, subjective) in
-    # raw_outputs; measured but NOT used for the labels yet (no calibrated combination was fitted)
-    llm_gates: bool = False
+    # ask the judge the contrast pairs of the fitted stacker (extract/stack.py) on the user side of the
+    # transcript and refine P(subjective) with them; used only when the stacker was fitted for this judge
+    # model (the embedded 1.5B), otherwise the head alone decides and raw_outputs say why
+    llm_contrasts: bool = True
+    stack_path: str | None = Field(
+        default=None, description="fitted stacker JSON (default: the built-in one)"
+    )
     # ask the LLM for human / stated AI values only where surface cues suggest an explicit statement
     # ("cues"), for every conversation ("all"), or never ("off")
     explicit_values_gate: str = "cues"

@@ -21,6 +21,7 @@ from wildvalues.extract.llm_features import Outcome, contrast_scores, generate_p
 from wildvalues.extract.parse import parse_label_list, parse_sentence
 from wildvalues.extract.prompts import PromptSet, load_prompts
 from wildvalues.extract.signals import ai_may_state_values, signal_matrix, user_may_state_values
+from wildvalues.extract.stack import Stacker, load_stacker
 from wildvalues.extract.transcript import ConversationLike, Turn, render, truncated_turns
 from wildvalues.records import Features
 
@@ -59,23 +60,34 @@ def extract_batch(
             for c, t in zip(conversations, turns, strict=True)
         ]
     heads = heads or load_heads(_heads_path(cfg))
+    stacker = usable_stacker(cfg, None if client is None else str(getattr(client, "model", "")))
     signals = signal_matrix(turns, heads.embed_model) if turns else np.zeros((0, 0))
     probs = {name: head.predict_proba(signals) for name, head in heads.heads.items()} if turns else {}
     value_scores = heads.ai_value_scores(signals) if turns else []
     return [
-        _fast_one(c.conversation_id, t, i, probs, value_scores, heads, client, prompts, cfg)
+        _fast_one(c.conversation_id, t, i, probs, value_scores, heads, stacker, client, prompts, cfg)
         for i, (c, t) in enumerate(zip(conversations, turns, strict=True))
     ]
 
 
-def record_version(prompts: PromptSet, heads: HeadSet | None) -> str:
-    """The version a features row carries: the prompt texts' hash, plus the fitted heads in fast mode."""
-    return prompts.version if heads is None else f"{prompts.version}+heads-{heads.tag}"
+def record_version(prompts: PromptSet, heads: HeadSet | None, stacker: Stacker | None = None) -> str:
+    """The version a features row carries: the prompt texts' hash, plus the fitted heads (and the stacker
+    when it was used) in fast mode."""
+    version = prompts.version if heads is None else f"{prompts.version}+heads-{heads.tag}"
+    return version if stacker is None else f"{version}+stack-{stacker.version}"
 
 
 def load_mode_heads(cfg: ExtractConfig) -> HeadSet | None:
     """The fitted heads fast mode uses (``None`` in paper mode)."""
     return None if cfg.mode == "paper" else load_heads(_heads_path(cfg))
+
+
+def usable_stacker(cfg: ExtractConfig, judge_model: str | None) -> Stacker | None:
+    """The fitted stacker, if contrasts are on, there is a judge, and the stacker was fitted for it."""
+    if judge_model is None or cfg.mode == "paper" or not cfg.llm_contrasts:
+        return None
+    stacker = load_stacker(cfg.stack_path)
+    return stacker if stacker is not None and stacker.applies_to(judge_model) else None
 
 
 def _heads_path(cfg: ExtractConfig) -> Path:
@@ -95,6 +107,7 @@ def _fast_one(
     probs: dict[str, np.ndarray],
     value_scores: list[dict[str, float]],
     heads: HeadSet,
+    stacker: Stacker | None,
     client: Any,
     prompts: PromptSet,
     cfg: ExtractConfig,
@@ -104,12 +117,23 @@ def _fast_one(
     rt = _class_probs(heads, probs, "response_type", row)
     levels = _class_probs(heads, probs, "subjectivity_level", row)
     p_subjective = _class_probs(heads, probs, "subjective", row)["True"]
-    transcript = render(turns)
-    if client is not None and cfg.llm_gates:  # recorded for calibration; labels do not use them yet
-        outcome = contrast_scores(client, prompts, transcript)
+    # task, contrasts and human values read the user's words only: one short prompt prefix, reused (KV cache)
+    user_side = render([t for t in turns if t.role == "user"])
+    task = None
+    if client is not None and cfg.generate_task:
+        outcome = generate_parsed(client, prompts.messages("task", user_side), parse_sentence,
+                                  tag="extract.task", max_tokens=48, reminder=SENTENCE_REMINDER)
+        task = _record(outcome, "task", raw, failures)
+    p_head = p_subjective
+    if stacker is not None:
+        outcome = contrast_scores(client, prompts, user_side, names=stacker.pairs)
         raw["contrasts"] = outcome.value
-        if outcome.failure:
+        if outcome.failure:  # the head alone decides; the failure is on record
             failures["contrasts"] = outcome.failure
+        else:
+            p_subjective = stacker.probability(p_head, outcome.value)
+    elif client is not None and cfg.llm_contrasts:
+        raw["contrasts"] = f"not asked: no stacker fitted for judge {getattr(client, 'model', '')!r}"
     response_type = max(rt, key=rt.__getitem__)
     subjective = p_subjective >= 0.5
     half = ("3", "4") if subjective else ("1", "2")
@@ -117,6 +141,7 @@ def _fast_one(
     raw["response_type"] = {k: round(v, 4) for k, v in rt.items()}
     raw["subjectivity"] = {
         "p_subjective": round(p_subjective, 4),
+        "p_head": round(p_head, 4),
         "levels": {k: round(v, 4) for k, v in levels.items()},
     }
     scores = value_scores[row]
@@ -124,31 +149,17 @@ def _fast_one(
     ai_values = [v for v in ranked if scores[v] >= cfg.min_ai_value_score] or ranked[:1]
     raw["ai_values"] = {v: round(scores[v], 3) for v in ranked}
 
-    task = human_values = stated = None
+    human_values = stated = None
     if client is not None:
-        # task and human values depend on the user's words only: a shorter prompt, one shared prefix
-        user_side = render([t for t in turns if t.role == "user"])
-        if cfg.generate_task:
-            task = _record(
-                generate_parsed(
-                    client,
-                    prompts.messages("task", user_side),
-                    parse_sentence,
-                    tag="extract.task",
-                    max_tokens=48,
-                    reminder=SENTENCE_REMINDER,
-                ),
-                "task",
-                raw,
-                failures,
-            )
         gate = cfg.explicit_values_gate
         if gate == "all" or (gate == "cues" and user_may_state_values(turns)):
             human_values = _explicit_list(client, prompts, "human_values", user_side, raw, failures)
         else:
             raw["human_values"] = f"not asked (explicit_values_gate={gate}: no first-person statement)"
         if gate == "all" or (gate == "cues" and ai_may_state_values(turns)):
-            stated = _explicit_list(client, prompts, "stated_ai_values", transcript, raw, failures)
+            # stated values are the AI's own words: its side alone (about half the prompt tokens)
+            ai_side = render([t for t in turns if t.role == "assistant"])
+            stated = _explicit_list(client, prompts, "stated_ai_values", ai_side, raw, failures)
         else:
             raw["stated_ai_values"] = f"not asked (explicit_values_gate={gate}: no statement of principle)"
     else:
@@ -165,7 +176,7 @@ def _fast_one(
         stated_ai_values=stated or [],
         raw_outputs=raw,
         failures=failures,
-        prompt_version=record_version(prompts, heads),
+        prompt_version=record_version(prompts, heads, stacker),
         extractor_model=extractor_name(client),
     )
 

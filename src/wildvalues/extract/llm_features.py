@@ -36,17 +36,23 @@ def p_yes(logprobs: dict[str, float] | None) -> float:
     return e_yes / (e_yes + e_no)
 
 
-def contrast_scores(client: Any, prompts: PromptSet, transcript: str, tag: str = "extract") -> Outcome:
-    """P(yes | Q) - P(yes | not Q) for every contrast pair (all questions share the transcript prefix)."""
-    requests, names = [], []
-    for name in CONTRASTS:
+def contrast_scores(
+    client: Any,
+    prompts: PromptSet,
+    transcript: str,
+    tag: str = "extract",
+    names: tuple[str, ...] = CONTRASTS,
+) -> Outcome:
+    """P(yes | Q) - P(yes | not Q) for each contrast pair in ``names`` (all share the transcript prefix)."""
+    requests, pairs = [], []
+    for name in names:
         question, negation = prompts.contrast(name, transcript)
         for messages in (question, negation):
             requests.append(LLMRequest(messages=messages, choices=YES_NO, max_tokens=2, tag=f"{tag}.{name}"))
-        names.append(name)
+        pairs.append(name)
     answers = client.complete_many(requests)
     scores: dict[str, float] = {}
-    for i, name in enumerate(names):
+    for i, name in enumerate(pairs):
         pos, neg = answers[2 * i], answers[2 * i + 1]
         if isinstance(pos, Exception) or isinstance(neg, Exception):
             return Outcome(None, [], f"{name}: {pos if isinstance(pos, Exception) else neg}")

@@ -6,10 +6,11 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from wildvalues.extract.config import ExtractConfig
-from wildvalues.extract.core import extract_batch, load_mode_heads, record_version
+from wildvalues.extract.core import extract_batch, load_mode_heads, record_version, usable_stacker
 from wildvalues.extract.prompts import load_prompts
 from wildvalues.records import Features, Message
 from wildvalues.workspace import Workspace
@@ -100,7 +101,9 @@ def extract_workspace(
     ws.con.execute(FEATURES_DDL)
     done_rows = ws.con.execute("SELECT conversation_id, prompt_version FROM features").fetchall()
     heads = load_mode_heads(ecfg)
-    version = record_version(prompts, heads)  # a refit of the heads re-extracts, as a prompt change does
+    judge = str(client.model) if client is not None else _judge_model(cfg.llm)
+    # a refit of the heads or the stacker re-extracts, as a prompt change does
+    version = record_version(prompts, heads, usable_stacker(ecfg, judge))
     done = {cid for cid, row_version in done_rows if row_version == version}
     todo = [c for c in conversations if c.conversation_id not in done]
     if limit is not None:
@@ -155,3 +158,11 @@ def extract_workspace(
         }
         run.counts.update({k: v for k, v in summary.items() if k != "llm"} | {"llm": summary["llm"]})
     return summary
+
+
+def _judge_model(llm_cfg: Any) -> str:
+    """The model name the client will report (as ``LocalBackend`` names a GGUF given by path)."""
+    if llm_cfg.backend == "local" and llm_cfg.model_path:
+        path = Path(llm_cfg.model_path)
+        return f"{path.name}:{path.stat().st_size}" if path.exists() else str(path)
+    return str(llm_cfg.model)

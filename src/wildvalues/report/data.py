@@ -26,7 +26,7 @@ AUDIT_COLUMNS = ("audit_rating", "privacy_rating")
 # config sections (and keys; None = all) copied from each run record into the manifest
 SETTINGS_KEPT: dict[str, tuple[str, ...] | None] = {
     "llm": ("backend", "model"),
-    "extract": ("mode", "max_ai_values", "min_ai_value_score", "embed_model", "llm_gates",
+    "extract": ("mode", "max_ai_values", "min_ai_value_score", "embed_model", "llm_contrasts",
                 "allow_unscrubbed"),
     "embed": None,
     "taxonomy": None,
