@@ -165,6 +165,19 @@ def test_small_local_extractor_gets_a_caveat(study, tmp_path):
     assert any("small local model (qwen2.5-coder-1.5b-instruct-q4_k_m)" in c for c in caveats)
 
 
+def test_fixed_count_heads_get_a_caveat_on_values_per_conversation(study):
+    from wildvalues.report.data import load_summary
+
+    assert not any("fixed number" in c for c in load_summary(study).caveats)
+    before = study.con.execute("SELECT any_value(prompt_version) FROM features").fetchone()[0]
+    study.con.execute("UPDATE features SET prompt_version = 'v1-0000+heads-v2-emb3-cues1'")
+    try:
+        caveats = load_summary(study).caveats
+    finally:
+        study.con.execute("UPDATE features SET prompt_version = ?", [before])
+    assert any("fixed number of the highest-scoring labels" in c for c in caveats)
+
+
 def test_cli_prints_the_report_path(built, tmp_path):
     from typer.testing import CliRunner
 

@@ -202,6 +202,12 @@ def _caveats(summary: RunSummary) -> list[str]:
             "the paper's (Claude 3.5 Sonnet/Haiku): treat rankings and rare values as indicative, compare "
             "only with runs that used the same extractor, and check the extraction evaluation before citing."
         )
+    if any("+heads-" in version for version in summary.prompt_versions):
+        notes.append(
+            "AI values were scored by classifier heads that emit a fixed number of the highest-scoring "
+            "labels per conversation (fast mode, `max_ai_values`): the mean number of AI values per conversation "
+            "describes that setting, not the conversations, and cannot be compared with the paper's."
+        )
     if summary.extraction_failures:
         notes.append(
             f"{summary.extraction_failures} conversations had at least one feature that failed to "
