@@ -101,6 +101,44 @@ def head_oof_multi(x_all, y_all, sub, train_all, c_head: float = 0.01):
     return classes, oof
 
 
+def repeated_cv(x_all, y_all, sub, contrast, repeats: int = 5) -> dict[str, tuple[float, float, float]]:
+    """Subjective accuracy (mean, sd) and AUC over ``repeats`` different 5-fold splits: head vs stacked."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    y = y_all[sub]
+    scores: dict[str, list[tuple[float, float]]] = {}
+    for seed in range(repeats):
+        oof = np.zeros(len(sub))
+        for _, held_idx in KFold(5, shuffle=True, random_state=seed).split(sub):
+            held = [sub[i] for i in held_idx]
+            keep = np.setdiff1d(np.arange(len(y_all)), held)
+            xs = x_all[keep]
+            mean, scale = xs.mean(0), xs.std(0) + 1e-3
+            head = LogisticRegression(C=0.01, max_iter=4000, random_state=0)
+            head.fit((xs - mean) / scale, y_all[keep])
+            oof[held_idx] = head.predict_proba((x_all[held] - mean) / scale)[:, 1]
+        logit = np.log(np.clip(oof, 1e-4, 1 - 1e-4) / np.clip(1 - oof, 1e-4, 1))
+        scores.setdefault("head alone", []).append((np.mean((oof >= 0.5) == y), roc_auc_score(y, oof)))
+        for name, cols in (("+ subjective pair", [0]), ("+ both pairs", [0, 1])):
+            for c in (0.3, 1.0, 3.0):
+                feats, pred = np.column_stack([logit, contrast[:, cols]]), np.zeros(len(sub))
+                for tr, held in StratifiedKFold(5, shuffle=True, random_state=100 + seed).split(feats, y):
+                    model = LogisticRegression(C=c, max_iter=1000).fit(feats[tr], y[tr])
+                    pred[held] = model.predict_proba(feats[held])[:, 1]
+                key = f"{name}, C={c}"
+                scores.setdefault(key, []).append((np.mean((pred >= 0.5) == y), roc_auc_score(y, pred)))
+    return {
+        k: (
+            float(np.mean([a for a, _ in v])),
+            float(np.std([a for a, _ in v])),
+            float(np.mean([u for _, u in v])),
+        )
+        for k, v in scores.items()
+    }
+
+
 def fit(args) -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
@@ -141,6 +179,10 @@ def fit(args) -> None:
             oof[held_idx] = model.predict_proba((x_all[held] - mean) / scale)[:, 1]
         return oof
 
+    print(f"subjective, {args.repeats} x 5-fold CV on the subset (mean accuracy, sd, mean AUC):")
+    repeated = repeated_cv(x_all, y_all, sub, contrast, args.repeats)
+    for key, (acc, sd, auc) in repeated.items():
+        print(f"  {key}: {acc:.3f} (sd {sd:.3f}), AUC {auc:.3f}")
     p_head = head_oof()
     logit = np.log(np.clip(p_head, 1e-4, 1 - 1e-4) / np.clip(1 - p_head, 1e-4, 1))
     print(
@@ -188,6 +230,11 @@ def fit(args) -> None:
             "C": args.c,
             "date": date.today().isoformat(),
             "command": "bench/extract_contrast.py fit --write",
+            "cv_subjective_accuracy": {
+                "head alone": round(repeated["head alone"][0], 3),
+                "stacked": round(repeated[f"+ subjective pair, C={args.c}"][0], 3),
+                "splits": f"{args.repeats} x 5-fold",
+            },
         }
         stacker = Stacker(
             "v1",
@@ -231,6 +278,7 @@ def main() -> None:
     parser.add_argument("--dev-once", action="store_true", help="score dev with the chosen setting")
     parser.add_argument("--pairs", default="contrast_subjective", help="the pairs the stacker uses")
     parser.add_argument("--c", type=float, default=1.0, help="the stacker's regularisation")
+    parser.add_argument("--repeats", type=int, default=5, help="repeated 5-fold CV splits")
     parser.add_argument("--write", type=Path, default=None, help="write the fitted stacker JSON here")
     args = parser.parse_args()
     collect(args) if args.command == "collect" else fit(args)
