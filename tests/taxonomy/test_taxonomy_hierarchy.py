@@ -97,3 +97,31 @@ def test_llm_failures_fall_back_to_embeddings(scripted, bow):
     assert set(tree.paths()) == set(labels)
     assert tree.stats["namer_failed_calls"] == tree.stats["namer_calls"] > 0
     assert all(n.name for n in tree.nodes.values())
+
+
+def test_title_case_llm_names_are_not_mistaken_for_people(scripted, bow):
+    """Names like "Kindness Integrity" at the start of a text read as a person's name to spaCy; they must
+    neither be dropped (which shrank levels below their targets) nor replaced by extractive names."""
+    pytest.importorskip("presidio_analyzer")
+    from wildvalues.taxonomy.hierarchy import names_pii_free
+    from wildvalues.taxonomy.naming import Proposal
+
+    class TitleCase(scripted):
+        def _answer(self, prompt):
+            text = super()._answer(prompt)
+            if "Categories:" in prompt:
+                return text
+            if "Propose" not in prompt:  # renaming: "group | name | description", names in Title Case
+                rows = [line.split(" | ") for line in text.splitlines()]
+                return "\n".join(f"{g} | {name.title()} | {desc}" for g, name, desc in rows)
+            words = [line.split()[0] for line in text.splitlines()]
+            return "\n".join(f"{w.title()} Integrity | Keeping {w} honest and whole" for w in words)
+
+    tree = _build(_labels(), TitleCase(), order_seed=0, bag_of_words=bow)
+    assert tree.sizes == tree.targets
+    top_level = max(n.level for n in tree.nodes.values())
+    assert all(n.name.endswith(" Group") for n in tree.nodes.values() if n.level >= 1)  # the LLM's names
+    assert top_level == 2
+    flags = names_pii_free([Proposal("Creative Expression", "The process of creating art."),
+                            Proposal("Letter writing", "A letter for Priya Oyelaran about her rent.")])
+    assert flags == [True, False]

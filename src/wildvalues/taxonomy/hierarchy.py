@@ -131,6 +131,17 @@ def pii_free(texts: list[str]) -> list[bool]:
     return [not kinds for kinds in find_pii_many(texts)]
 
 
+def names_pii_free(named: Sequence[Proposal]) -> list[bool]:
+    """``pii_free`` of each LLM-written name and its description, checked as separate texts.
+
+    Joined into one text, a Title Case name at the start of a sentence ("Artistic Expression. The
+    process of ...") reads to the name recogniser as a person's name: on the 3,307-value bench that
+    rejected 84 of 315 proposals, shrank level 1 from 266 to 206 parents and left extractive names.
+    """
+    flags = pii_free([p.name for p in named] + [p.description for p in named])
+    return [flags[i] and flags[len(named) + i] for i in range(len(named))]
+
+
 class _Budget:
     def __init__(self, total: int) -> None:
         self.total, self.used = total, 0
@@ -233,9 +244,9 @@ def _build_level(children: list[Node], vectors: np.ndarray, target: int, level: 
         proposed = [[] for _ in asks]
     cand_names: list[Proposal] = []
     cand_vectors: list[np.ndarray] = []
+    flags = iter(names_pii_free([p for props in proposed for p in props]))
+    proposed = [[p for p in props if next(flags)] for props in proposed]  # a rejected one is refilled below
     llm_props = [p for props in proposed for p in props]
-    llm_props = [p for p, ok in zip(llm_props, pii_free([f"{p.name}. {p.description}" for p in llm_props]),
-                                    strict=True) if ok]
     if llm_props:
         cand_names.extend(llm_props)
         cand_vectors.extend(embed_fn([f"{p.name}: {p.description}" for p in llm_props]))
@@ -306,7 +317,7 @@ def _build_level(children: list[Node], vectors: np.ndarray, target: int, level: 
     renamed += [None] * (len(used) - len(renamed))  # beyond the budget: keep the proposal's name
     budget.used += min(affordable, len(batches)) if uses_llm else 0
     parents, names, pii_rejected = [], [], 0
-    clean = iter(pii_free([f"{r.name}. {r.description}" for r in renamed if r is not None]))
+    clean = iter(names_pii_free([r for r in renamed if r is not None]))
     for p, new in zip(used, renamed, strict=True):
         member_idx = members_of[p]
         named = new or proposals[p]

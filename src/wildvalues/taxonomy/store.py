@@ -99,9 +99,9 @@ def build_task_tree(tasks: dict[str, str], embed_fn, namer, cfg: TaxonomyConfig,
         affordable = 0
     names = [r for batch in namer.rename(batches[:affordable]) for r in batch]
     names += [None] * (len(member_texts) - len(names))
-    from wildvalues.taxonomy.hierarchy import pii_free
+    from wildvalues.taxonomy.hierarchy import names_pii_free
 
-    flags = iter(pii_free([f"{n.name}. {n.description}" for n in names if n is not None]))
+    flags = iter(names_pii_free([n for n in names if n is not None]))
     names = [n if n is not None and next(flags) else None for n in names]
     items, item_vectors, base_of = [], [], {}
     for (j, m), named, texts in zip(members.items(), names, member_texts, strict=True):
