@@ -94,3 +94,26 @@ def test_stacker_file_is_validated(tmp_path):
     with pytest.raises(ValueError, match="1 weights for 1 head \\+ 2 pairs"):
         load_stacker(path)
     assert load_stacker(tmp_path / "absent.json") is None
+
+
+def test_stated_values_read_only_the_ais_principle_sentences(scripted):
+    from wildvalues.extract.signals import principle_excerpt
+    from wildvalues.extract.transcript import Turn
+
+    turns = [
+        Turn("user", "I believe in honesty. Can you help?"),
+        Turn(
+            "assistant",
+            "Sure. Here is a plan. I'm sorry, but I can't help with the lock. "
+            "Breaking in would be illegal. Step one. Step two.",
+        ),
+    ]
+    assert principle_excerpt(turns) == (
+        "I'm sorry, but I can't help with the lock. Breaking in would be illegal. Step one."
+    )
+    assert principle_excerpt([Turn("assistant", "def f(): pass")]) == "def f(): pass"  # no cue: the opening
+    assert len(principle_excerpt([Turn("assistant", "I cannot do that. " * 500)], max_chars=300)) == 300
+    backend, client = scripted
+    extract_batch(CONVS[:1], client, ExtractConfig(explicit_values_gate="all", llm_contrasts=False))
+    asked = next(r for r in backend.calls if r.tag == "extract.stated_ai_values").messages[-1].content
+    assert "would be illegal" in asked and "neighbour's lock" not in asked  # the AI's words, not the user's

@@ -15,6 +15,9 @@ class ExtractConfig(BaseModel):
     max_message_chars: int = 1500
     message_tail_chars: int = 300
     max_transcript_chars: int = 4000
+    # the stated-AI-values question reads only the AI's sentences with refusal / caution / principle wording
+    # (each with the sentence after it), cut to this many characters
+    principle_excerpt_chars: int = 1200
     # AI values: at most this many labels by fused score (per-label head + kNN labels of similar training
     # conversations), those scoring >= min_ai_value_score; 8 and 0.0 chosen by 5-fold CV on train.jsonl
     # (extract/README.md: recall rises with more labels, precision falls; 8 is twice gold's typical count)

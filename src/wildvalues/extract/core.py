@@ -20,7 +20,12 @@ from wildvalues.extract.heads import HeadSet, load_heads
 from wildvalues.extract.llm_features import Outcome, contrast_scores, generate_parsed
 from wildvalues.extract.parse import parse_label_list, parse_sentence
 from wildvalues.extract.prompts import PromptSet, load_prompts
-from wildvalues.extract.signals import ai_may_state_values, signal_matrix, user_may_state_values
+from wildvalues.extract.signals import (
+    ai_may_state_values,
+    principle_excerpt,
+    signal_matrix,
+    user_may_state_values,
+)
 from wildvalues.extract.stack import Stacker, load_stacker
 from wildvalues.extract.transcript import ConversationLike, Turn, render, truncated_turns
 from wildvalues.records import Features
@@ -157,9 +162,9 @@ def _fast_one(
         else:
             raw["human_values"] = f"not asked (explicit_values_gate={gate}: no first-person statement)"
         if gate == "all" or (gate == "cues" and ai_may_state_values(turns)):
-            # stated values are the AI's own words: its side alone (about half the prompt tokens)
-            ai_side = render([t for t in turns if t.role == "assistant"])
-            stated = _explicit_list(client, prompts, "stated_ai_values", ai_side, raw, failures)
+            # stated values are the AI's own words: only its sentences that may state a principle are read
+            excerpt = render([Turn("assistant", principle_excerpt(turns, cfg.principle_excerpt_chars))])
+            stated = _explicit_list(client, prompts, "stated_ai_values", excerpt, raw, failures)
         else:
             raw["stated_ai_values"] = f"not asked (explicit_values_gate={gate}: no statement of principle)"
     else:

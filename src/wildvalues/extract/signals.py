@@ -141,3 +141,22 @@ def user_may_state_values(turns: Sequence[Turn]) -> bool:
 def ai_may_state_values(turns: Sequence[Turn]) -> bool:
     """Refusal, caution or principle wording by the AI (a gate before asking for stated AI values)."""
     return bool(_AI_STATES.search(side_text(turns, "assistant", 4000)))
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def principle_excerpt(turns: Sequence[Turn], max_chars: int = 1200) -> str:
+    """The AI's sentences that may state a principle (refusal, caution, "as an AI", redirection), each with
+    the sentence after it (where the reason often follows), in order and cut to ``max_chars``; the AI's
+    opening when no sentence has such wording. This is what the stated-AI-values question reads."""
+    sentences = [s.strip() for t in turns if t.role == "assistant" for s in _SENTENCE_END.split(t.content)]
+    sentences = [s for s in sentences if s]
+    keep = sorted({j for i, s in enumerate(sentences) if _AI_STATES.search(s) for j in (i, i + 1)
+                   if j < len(sentences)})
+    if not keep:
+        return " ".join(sentences)[:max_chars]
+    parts = [sentences[keep[0]]]
+    for previous, j in zip(keep, keep[1:], strict=False):
+        parts.append(("" if j == previous + 1 else "[...] ") + sentences[j])
+    return " ".join(parts)[:max_chars]
