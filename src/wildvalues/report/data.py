@@ -205,8 +205,9 @@ def _caveats(summary: RunSummary) -> list[str]:
     if any("+heads-" in version for version in summary.prompt_versions):
         notes.append(
             "AI values were scored by classifier heads that emit a fixed number of the highest-scoring "
-            "labels per conversation (fast mode, `max_ai_values`): the mean number of AI values per conversation "
-            "describes that setting, not the conversations, and cannot be compared with the paper's."
+            "labels per conversation (fast mode, `max_ai_values`): the mean number of AI values per "
+            "conversation describes that setting, not the conversations, and cannot be compared with "
+            "the paper's."
         )
     if summary.extraction_failures:
         notes.append(
