@@ -44,15 +44,14 @@ def contrast_scores(
     names: tuple[str, ...] = CONTRASTS,
 ) -> Outcome:
     """P(yes | Q) - P(yes | not Q) for each contrast pair in ``names`` (all share the transcript prefix)."""
-    requests, pairs = [], []
+    requests = []
     for name in names:
         question, negation = prompts.contrast(name, transcript)
         for messages in (question, negation):
             requests.append(LLMRequest(messages=messages, choices=YES_NO, max_tokens=2, tag=f"{tag}.{name}"))
-        pairs.append(name)
     answers = client.complete_many(requests)
     scores: dict[str, float] = {}
-    for i, name in enumerate(pairs):
+    for i, name in enumerate(names):
         pos, neg = answers[2 * i], answers[2 * i + 1]
         if isinstance(pos, Exception) or isinstance(neg, Exception):
             return Outcome(None, [], f"{name}: {pos if isinstance(pos, Exception) else neg}")
