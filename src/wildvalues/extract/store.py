@@ -6,7 +6,6 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from wildvalues.extract.config import ExtractConfig
@@ -101,7 +100,12 @@ def extract_workspace(
     ws.con.execute(FEATURES_DDL)
     done_rows = ws.con.execute("SELECT conversation_id, prompt_version FROM features").fetchall()
     heads = load_mode_heads(ecfg)
-    judge = str(client.model) if client is not None else _judge_model(cfg.llm)
+    if client is not None:
+        judge = str(client.model)
+    else:  # the client is built after the dry-run return: name its model from the settings
+        from wildvalues.llm.models import served_model_name
+
+        judge = served_model_name(cfg.llm.backend, cfg.llm.model, cfg.llm.model_path)
     # a refit of the heads or the stacker re-extracts, as a prompt change does
     version = record_version(prompts, heads, usable_stacker(ecfg, judge))
     done = {cid for cid, row_version in done_rows if row_version == version}
@@ -158,11 +162,3 @@ def extract_workspace(
         }
         run.counts.update({k: v for k, v in summary.items() if k != "llm"} | {"llm": summary["llm"]})
     return summary
-
-
-def _judge_model(llm_cfg: Any) -> str:
-    """The model name the client will report (as ``LocalBackend`` names a GGUF given by path)."""
-    if llm_cfg.backend == "local" and llm_cfg.model_path:
-        path = Path(llm_cfg.model_path)
-        return f"{path.name}:{path.stat().st_size}" if path.exists() else str(path)
-    return str(llm_cfg.model)

@@ -34,7 +34,7 @@ import httpx
 
 from wildvalues.llm.base import LLMBackend, LLMError, LLMRequest, LLMResponse
 from wildvalues.llm.config import LLMConfig
-from wildvalues.llm.models import resolve_model_path
+from wildvalues.llm.models import gguf_model_name, resolve_model_path
 
 
 class LocalBackend(LLMBackend):
@@ -44,7 +44,7 @@ class LocalBackend(LLMBackend):
         import xllamacpp  # heavy; only when the local backend is used
 
         path = model_file or resolve_model_path(cfg.model, cfg.model_path)
-        self.model = cfg.model if not cfg.model_path else f"{path.name}:{path.stat().st_size}"
+        self.model = cfg.model if not cfg.model_path else gguf_model_name(path)
         self.model_file = path
         self.top_k = cfg.choice_top_k
         params = xllamacpp.CommonParams()

@@ -146,6 +146,19 @@ def verify(name: str, progress: ProgressFn | None = None) -> Path:
     return path
 
 
+def gguf_model_name(path: Path) -> str:
+    """How a GGUF given by path is named (cache keys, records): file name and size."""
+    return f"{path.name}:{path.stat().st_size}"
+
+
+def served_model_name(backend: str, model: str, model_path: str | None = None) -> str:
+    """The model name a client built with these settings reports, known before the client is built."""
+    if backend == "local" and model_path:
+        path = Path(model_path).expanduser()
+        return gguf_model_name(path) if path.exists() else str(path)
+    return model
+
+
 def resolve_model_path(model: str, model_path: str | None = None) -> Path:
     """The GGUF file to load: ``model_path`` if given, else the registry model (pulled if missing)."""
     if model_path:
