@@ -80,16 +80,16 @@ def _contrast_matrix(rows: list[dict]) -> np.ndarray:
     return np.column_stack(cols)
 
 
-def head_oof_multi(x_all, y_all, sub, train_all, c_head: float = 0.01):
-    """Out-of-fold class probabilities of a head refitted without each held-out fold of ``sub``."""
+def head_oof(x_all, y_all, sub, held_folds, c_head: float = 0.01):
+    """Out-of-fold class probabilities on ``sub`` (indices into the training set): for each fold of
+    positions in ``held_folds``, the head is refitted on every other training conversation."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import KFold
 
     classes = np.array(sorted(set(y_all)))
     oof = np.zeros((len(sub), len(classes)))
-    for _, held_idx in KFold(5, shuffle=True, random_state=0).split(sub):
+    for held_idx in held_folds:
         held = [sub[i] for i in held_idx]
-        keep = np.setdiff1d(np.arange(len(train_all)), held)
+        keep = np.setdiff1d(np.arange(len(y_all)), held)
         xs = x_all[keep]
         mean, scale = xs.mean(0), xs.std(0) + 1e-3
         model = LogisticRegression(C=c_head, max_iter=4000, random_state=0).fit(
@@ -101,24 +101,22 @@ def head_oof_multi(x_all, y_all, sub, train_all, c_head: float = 0.01):
     return classes, oof
 
 
+def _kfold(sub, seed: int):
+    from sklearn.model_selection import KFold
+
+    return (held for _, held in KFold(5, shuffle=True, random_state=seed).split(sub))
+
+
 def repeated_cv(x_all, y_all, sub, contrast, repeats: int = 5) -> dict[str, tuple[float, float, float]]:
     """Subjective accuracy (mean, sd) and AUC over ``repeats`` different 5-fold splits: head vs stacked."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import KFold, StratifiedKFold
+    from sklearn.model_selection import StratifiedKFold
 
     y = y_all[sub]
     scores: dict[str, list[tuple[float, float]]] = {}
     for seed in range(repeats):
-        oof = np.zeros(len(sub))
-        for _, held_idx in KFold(5, shuffle=True, random_state=seed).split(sub):
-            held = [sub[i] for i in held_idx]
-            keep = np.setdiff1d(np.arange(len(y_all)), held)
-            xs = x_all[keep]
-            mean, scale = xs.mean(0), xs.std(0) + 1e-3
-            head = LogisticRegression(C=0.01, max_iter=4000, random_state=0)
-            head.fit((xs - mean) / scale, y_all[keep])
-            oof[held_idx] = head.predict_proba((x_all[held] - mean) / scale)[:, 1]
+        oof = head_oof(x_all, y_all, sub, _kfold(sub, seed))[1][:, 1]  # classes [False, True]
         logit = np.log(np.clip(oof, 1e-4, 1 - 1e-4) / np.clip(1 - oof, 1e-4, 1))
         scores.setdefault("head alone", []).append((np.mean((oof >= 0.5) == y), roc_auc_score(y, oof)))
         for name, cols in (("+ subjective pair", [0]), ("+ both pairs", [0, 1])):
@@ -166,24 +164,13 @@ def fit(args) -> None:
             f"{roc_auc_score(y, contrast[:, j]):.3f}"
         )
 
-    # out-of-fold head probability: the head is refitted without the held-out fold (all other 600 - fold)
-    def head_oof(c_head: float = 0.01) -> np.ndarray:
-        oof = np.zeros(len(sub))
-        for _tr_idx, held_idx in StratifiedKFold(5, shuffle=True, random_state=0).split(sub, y):
-            held = [sub[i] for i in held_idx]
-            keep = np.setdiff1d(np.arange(len(train_all)), held)
-            xs = x_all[keep]
-            mean, scale = xs.mean(0), xs.std(0) + 1e-3
-            model = LogisticRegression(C=c_head, max_iter=4000, random_state=0)
-            model.fit((xs - mean) / scale, y_all[keep])
-            oof[held_idx] = model.predict_proba((x_all[held] - mean) / scale)[:, 1]
-        return oof
-
     print(f"subjective, {args.repeats} x 5-fold CV on the subset (mean accuracy, sd, mean AUC):")
     repeated = repeated_cv(x_all, y_all, sub, contrast, args.repeats)
     for key, (acc, sd, auc) in repeated.items():
         print(f"  {key}: {acc:.3f} (sd {sd:.3f}), AUC {auc:.3f}")
-    p_head = head_oof()
+    # out-of-fold head probability: the head is refitted without the held-out fold (all other 600 - fold)
+    stratified = (held for _, held in StratifiedKFold(5, shuffle=True, random_state=0).split(sub, y))
+    p_head = head_oof(x_all, y_all, sub, stratified)[1][:, 1]
     logit = np.log(np.clip(p_head, 1e-4, 1 - 1e-4) / np.clip(1 - p_head, 1e-4, 1))
     print(
         f"head alone, CV on the subset: acc {np.mean((p_head >= 0.5) == y):.3f}, "
@@ -201,7 +188,7 @@ def fit(args) -> None:
                 f"{label}, C={c}: CV acc {np.mean((pred >= 0.5) == y):.3f}, AUC {roc_auc_score(y, pred):.3f}"
             )
     rt_all = np.array([c.labels.response_type for c in train_all])
-    p_rt = head_oof_multi(x_all, rt_all, sub, train_all)
+    p_rt = head_oof(x_all, rt_all, sub, _kfold(sub, 0))
     rt = rt_all[sub]
     print(
         "response type head alone, CV on the subset: strict "
