@@ -62,7 +62,7 @@ def route_wildvalues(workdir: Path) -> dict:
     files = _files()
     baseline, cpu0, start = _peak_mb(), _cpu(), time.perf_counter()
     with Workspace(workdir / "ws") as ws:
-        summary = ingest(list(files), ws, progress=False)
+        summary = ingest(list(files), ws)
     seconds = time.perf_counter() - start
     return {"read": summary.read, "stored": summary.ingested, "seconds": seconds, "cpu": _cpu() - cpu0,
             "baseline_mb": baseline,

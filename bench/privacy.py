@@ -120,11 +120,11 @@ def real_text(console: Console, n: int) -> None:
     from wildvalues.workspace import Workspace
 
     with tempfile.TemporaryDirectory() as tmp, Workspace(Path(tmp) / "ws") as ws:
-        ingest([demo_source()], ws, sample=n, seed=0, progress=False)
+        ingest([demo_source()], ws, sample=n, seed=0)
         for label, cfg in (("default", PrivacyConfig()), ("no proper-noun runs",
                                                           PrivacyConfig(proper_noun_runs=False))):
             ws.con.execute("DROP TABLE IF EXISTS scrubbed_messages")
-            summary = scrub_workspace(ws, cfg, progress=False)
+            summary = scrub_workspace(ws, cfg)
             per_k = 1000 * summary["entities_replaced"] / summary["chars"]
             console.print(f"ShareGPT sample ({label}): {summary['scrubbed_now']} conversations, "
                           f"{summary['chars']:,} chars, {summary['chars_per_second']:,} chars/s, "

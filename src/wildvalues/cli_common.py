@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -60,3 +62,63 @@ def open_workspace(path: Path, needs: str = "run `wildvalues ingest` first") -> 
     if not (path / "wildvalues.duckdb").exists():
         raise fail(f"no workspace at {path} ({needs})")
     return Workspace(path)
+
+
+class RichProgress:
+    """The command line's :class:`wildvalues.progress.Progress`: one Rich bar with elapsed time and ETA."""
+
+    def __init__(self, stage: str, bar: Any) -> None:
+        self.stage, self._bar = stage, bar
+        self._task = bar.add_task(stage, total=None)
+
+    def start(self, description: str, total: float | None = None, unit: str = "items") -> None:
+        self._bar.reset(self._task, total=total, completed=0, description=f"{self.stage}: {description}")
+
+    def advance(self, amount: float = 1) -> None:
+        self._bar.advance(self._task, amount)
+
+    def update(self, completed: float, total: float | None = None) -> None:
+        if total is not None:
+            self._bar.update(self._task, completed=completed, total=total)
+        else:
+            self._bar.update(self._task, completed=completed)
+
+    def say(self, message: str) -> None:
+        self._bar.update(self._task, description=f"{self.stage}: {message}")
+
+
+@contextmanager
+def rich_progress(stage: str) -> Iterator[RichProgress]:
+    """A Rich progress bar (spinner, bar, percentage, done/total, elapsed, ETA) for one stage, on stderr."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                  console=console, transient=True) as bar:
+        yield RichProgress(stage, bar)
+
+
+def missing_input_exit(exc: Exception) -> typer.Exit:
+    """A stage's :class:`wildvalues.stage.MissingInput` as a plain message and exit code 2."""
+    return fail(str(exc), code=2)
+
+
+@contextmanager
+def progress_for(stage: str, quiet: bool = False) -> Iterator[Any]:
+    """The Rich bar for ``stage``, or silent progress when ``quiet`` (e.g. ``--json``)."""
+    if quiet:
+        from wildvalues.progress import SilentProgress
+
+        yield SilentProgress()
+        return
+    with rich_progress(stage) as progress:
+        yield progress

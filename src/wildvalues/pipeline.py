@@ -1,114 +1,90 @@
 """`wildvalues run`: every stage in order, on one workspace.
 
-ingest -> scrub -> extract -> screen -> taxonomy -> audit -> analyze -> report (screen drops labels
-that carry personal details after the LLM; audit has the privacy auditor rate every cluster name).
-Each stage is the same function its own command calls; this module only chains them and reports what
-each did. A stage that is not built stops the run with a plain message and a non-zero exit.
+ingest -> scrub -> extract -> screen -> taxonomy -> audit -> analyze -> report (screen drops labels that
+carry personal details after the LLM; audit has the privacy auditor rate every cluster). Each entry of
+``STAGES`` is the function its own command calls, in the one shape of :mod:`wildvalues.stage`; this module
+only loops over them, shows progress and reports what each did. Adding a stage is one entry here.
 """
 
 from __future__ import annotations
 
-import importlib
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from wildvalues.cli_common import ConfigOpt, JsonOpt, WorkspaceOpt, console, emit_summary, fail
-from wildvalues.config import Config, load_config
+from wildvalues.analyze import stage as analyze_stage
+from wildvalues.cli_common import (
+    ConfigOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    console,
+    emit_summary,
+    fail,
+    load_cli_config,
+    progress_for,
+)
+from wildvalues.config import Config
+from wildvalues.extract import stage as extract_stage
+from wildvalues.ingest import stage as ingest_stage
+from wildvalues.llm.base import LLMClient
+from wildvalues.privacy import stage as privacy_stage
+from wildvalues.report import stage as report_stage
+from wildvalues.stage import MissingInput, Stage, StageResult
+from wildvalues.taxonomy import stage as taxonomy_stage
 from wildvalues.workspace import DEFAULT_WORKSPACE, Workspace
 
-# (stage name, module, function) in pipeline order
-STAGES: tuple[tuple[str, str, str], ...] = (
-    ("ingest", "wildvalues.ingest", "ingest"),
-    ("scrub", "wildvalues.privacy.scrub", "scrub_workspace"),
-    ("extract", "wildvalues.extract", "extract_workspace"),
-    ("screen", "wildvalues.privacy.screen", "screen_features"),
-    ("taxonomy", "wildvalues.taxonomy", "build_taxonomy"),
-    ("audit", "wildvalues.privacy.auditor", "audit_workspace"),
-    ("analyze", "wildvalues.analyze", "analyze_workspace"),
-    ("report", "wildvalues.report", "build_report"),
+STAGES: tuple[Stage, ...] = (
+    Stage("ingest", ingest_stage.run),
+    Stage("scrub", privacy_stage.run_scrub),
+    Stage("extract", extract_stage.run, uses_llm=True, estimate=extract_stage.estimate),
+    Stage("screen", privacy_stage.run_screen),
+    Stage("taxonomy", taxonomy_stage.run, uses_llm=True),
+    Stage("audit", privacy_stage.run_audit, uses_llm=True),
+    Stage("analyze", analyze_stage.run),
+    Stage("report", report_stage.run),
 )
 
 
-class StageMissing(RuntimeError):
-    """A pipeline stage has not been built."""
-
-
-def stage_function(name: str) -> Callable[..., Any]:
-    for stage, module_name, func_name in STAGES:
-        if stage == name:
-            try:
-                module = importlib.import_module(module_name)
-                return getattr(module, func_name)
-            except (ImportError, AttributeError) as exc:
-                missing = f"{module_name}.{func_name}: {exc}"
-                raise StageMissing(f"stage '{name}' is not built yet ({missing})") from exc
-    raise KeyError(name)
-
-
-def _as_dict(summary: Any) -> dict[str, Any]:
-    if hasattr(summary, "model_dump"):
-        return summary.model_dump()
-    return dict(summary) if summary is not None else {}
-
-
-def _call_stage(stage: str, func: Callable[..., Any], paths: list[Path], ws: Workspace, cfg: Config,
-                opts: dict[str, Any]) -> Any:
-    """Call one stage function with its own signature and a Rich progress display."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    if stage == "ingest":
-        return func(paths, ws, fmt=opts["fmt"], sample=opts["sample"], seed=opts["seed"], cfg=cfg.ingest)
-    if stage in ("scrub", "screen"):
-        return func(ws, cfg.privacy)
-    if stage == "audit":
-        return func(ws, cfg)
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
-        task = bar.add_task(stage, total=None)
-
-        def say(message: str) -> None:
-            bar.update(task, description=f"{stage}: {message}")
-
-        if stage == "extract":
-            return func(ws, cfg, limit=opts["limit"],
-                        progress=lambda done, total: bar.update(task, completed=done, total=total))
-        if stage == "taxonomy":
-            return func(ws, cfg, progress=say)
-        if stage == "analyze":
-            return func(ws, cfg.analyze, progress=say, config_snapshot=cfg.model_dump(mode="json"))
-        if stage == "report":
-            return func(ws, cfg, include_examples=opts["include_examples"])
-    raise KeyError(stage)
-
-
-def run_pipeline(paths: list[Path], ws: Workspace, cfg: Config, *, sample: int | None = None, seed: int = 0,
-                 fmt: str = "auto", limit: int | None = None, include_examples: bool = False
-                 ) -> dict[str, Any]:
-    """Run all stages; return each stage's summary under its name (plus seconds per stage).
-
-    Every stage function is resolved before anything runs, so a missing stage stops the run up front.
-    """
-    funcs = {stage: stage_function(stage) for stage, _, _ in STAGES}
-    opts = {"sample": sample, "seed": seed, "fmt": fmt, "limit": limit, "include_examples": include_examples}
-    results: dict[str, Any] = {}
-    for stage, _, _ in STAGES:
-        started = time.perf_counter()
-        console.rule(f"[bold]{stage}")
-        results[stage] = _as_dict(_call_stage(stage, funcs[stage], paths, ws, cfg, opts))
-        results[stage]["stage_seconds"] = round(time.perf_counter() - started, 2)
-        console.print(f"{stage}: done in {results[stage]['stage_seconds']} s")
+def run_pipeline(ws: Workspace, cfg: Config, *, client: LLMClient | None = None, quiet: bool = False,
+                 stages: tuple[Stage, ...] = STAGES) -> list[StageResult]:
+    """Run ``stages`` in order on ``ws``; each gets ``client`` (None: it builds its own when it needs one)."""
+    results: list[StageResult] = []
+    for stage in stages:
+        if not quiet:
+            console.rule(f"[bold]{stage.name}")
+        with progress_for(stage.name, quiet) as progress:
+            result = stage.run(ws, cfg, progress=progress, client=client)
+        results.append(result)
+        if not quiet:
+            console.print(f"{stage.name}: done in {result.seconds:.1f} s")
     return results
+
+
+def dry_run(ws: Workspace, cfg: Config, *, quiet: bool = False) -> dict[str, Any]:
+    """Ingest and scrub (local and free), then what extraction would send, counted and priced; the
+    taxonomy's and auditor's calls depend on the labels extraction finds (bounds in the result)."""
+    done = run_pipeline(ws, cfg, quiet=quiet, stages=STAGES[:2])
+    out: dict[str, Any] = {stage.stage: stage.as_dict() for stage in done}
+    out["extract"] = extract_stage.estimate(ws, cfg)
+    out["taxonomy"] = {"llm_calls_at_most": f"{cfg.taxonomy.calls_per_leaf} per distinct label of each tree",
+                       "note": "run `wildvalues taxonomy build --dry-run` after extraction for the figure"}
+    out["audit"] = {"llm_calls": "one per cluster above the leaves (after the taxonomy is built)"}
+    return out
+
+
+def stage_table(results: list[StageResult]) -> None:
+    """Seconds per stage, and the share of the whole run."""
+    from rich.table import Table
+
+    total = sum(r.seconds for r in results) or 1.0
+    table = Table(title="time per stage", title_justify="left")
+    for column in ("stage", "seconds", "share"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for r in results:
+        table.add_row(r.stage, f"{r.seconds:.1f}", f"{100 * r.seconds / total:.0f}%")
+    table.add_row("[bold]all", f"[bold]{total:.1f}", "100%")
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
@@ -117,40 +93,49 @@ def register(app: typer.Typer) -> None:
         paths: Annotated[list[Path] | None, typer.Argument(help="chat logs (see `ingest --help`)")] = None,
         demo: Annotated[bool, typer.Option("--demo", help="use the embedded ShareGPT demo corpus")] = False,
         sample: Annotated[int | None, typer.Option(help="ingest a random sample of N conversations")] = None,
-        seed: Annotated[int, typer.Option(help="sampling seed")] = 0,
-        fmt: Annotated[str, typer.Option("--format", help="input format (default: detect)")] = "auto",
+        seed: Annotated[int | None, typer.Option(help="sampling seed")] = None,
+        fmt: Annotated[str | None, typer.Option("--format", help="input format (default: detect)")] = None,
         limit: Annotated[int | None, typer.Option(help="extract at most N conversations")] = None,
-        include_examples: Annotated[bool, typer.Option(help="scrubbed snippets in report")] = False,
+        include_examples: Annotated[bool | None, typer.Option(
+            "--include-examples/--no-examples", help="scrubbed snippets in the report")] = None,
+        dry_run: Annotated[bool, typer.Option(
+            "--dry-run", help="ingest, scrub, then print LLM calls, tokens, dollars, time")] = False,
         workspace: WorkspaceOpt = DEFAULT_WORKSPACE,
         config: ConfigOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
-        """Run every stage: ingest, scrub, extract, taxonomy, analyze, report."""
-        cfg = load_config(config)
-        inputs = list(paths or [])
+        """Run every stage: ingest, scrub, extract, screen, taxonomy, audit, analyze, report."""
+        inputs = [str(p) for p in paths or []]
         if demo:
+            from wildvalues.ingest import demo_source
+
             try:
-                from wildvalues.ingest import demo_source
-            except ImportError as exc:
-                raise fail(f"the demo corpus needs the ingest stage: {exc}") from exc
-            inputs.append(demo_source())
-            if sample is None:
-                sample = cfg_demo_sample()
+                inputs.append(str(demo_source()))
+            except FileNotFoundError as exc:
+                raise fail(str(exc), 2) from None
+            sample = sample if sample is not None else DEMO_SAMPLE
         if not inputs:
-            raise fail("give chat log files to read, or --demo for the embedded ShareGPT sample")
+            raise fail("give chat log files to read, or --demo for the embedded ShareGPT sample", 2)
+        cfg = load_cli_config(config, {
+            "ingest.paths": inputs, "ingest.sample": sample, "ingest.seed": seed, "ingest.format": fmt,
+            "extract.limit": limit, "report.include_examples": include_examples,
+        })
         with Workspace(workspace) as ws:
             try:
-                results = run_pipeline(inputs, ws, cfg, sample=sample, seed=seed, fmt=fmt, limit=limit,
-                                       include_examples=include_examples)
-            except StageMissing as exc:
-                raise fail(str(exc), code=3) from exc
-        report = results.get("report", {}).get("report") or str(ws.report_dir / "index.html")
+                if dry_run:
+                    emit_summary("wildvalues run --dry-run", dry_run(ws, cfg, quiet=as_json), as_json)
+                    return
+                results = run_pipeline(ws, cfg, quiet=as_json)
+            except MissingInput as exc:
+                raise fail(str(exc), 2) from exc
+        summaries = {r.stage: r.as_dict() for r in results}
+        report = summaries.get("report", {}).get("report") or str(ws.report_dir / "index.html")
         flat = {stage: {key: value for key, value in summary.items() if not isinstance(value, dict | list)}
-                for stage, summary in results.items()}
+                for stage, summary in summaries.items()}
+        if not as_json:
+            stage_table(results)
         emit_summary("wildvalues run", {"workspace": str(workspace), "report": report, **flat}, as_json)
         console.print(f"[bold green]report:[/] {report}")
 
 
-def cfg_demo_sample() -> int:
-    """How many ShareGPT conversations the demo samples by default."""
-    return 60
+DEMO_SAMPLE = 60  # ShareGPT conversations the demo samples by default

@@ -7,6 +7,7 @@ import pytest
 from wildvalues.config import Config
 from wildvalues.extract.config import ExtractConfig
 from wildvalues.extract.core import extract_batch
+from wildvalues.extract.extractor import build_extractor
 from wildvalues.extract.prompts import PromptError, load_prompts
 from wildvalues.extract.transcript import render, truncated_turns
 from wildvalues.llm import LLMConfig, get_client
@@ -67,8 +68,8 @@ def client(workspace):
 
 def test_batch_is_keyed_typed_and_order_independent(client):
     cfg = ExtractConfig()
-    forward = extract_batch(CONVS, client, cfg)
-    backward = extract_batch(list(reversed(CONVS)), client, cfg)
+    forward = extract_batch(CONVS, build_extractor(cfg, client))
+    backward = extract_batch(list(reversed(CONVS)), build_extractor(cfg, client))
     assert [f.conversation_id for f in forward] == [c.conversation_id for c in CONVS]
     by_id = {f.conversation_id: f for f in backward}
     for f in forward:
@@ -94,7 +95,7 @@ def test_batch_is_keyed_typed_and_order_independent(client):
 def test_unparseable_output_is_retried_once_then_a_failure(workspace):
     backend = ScriptedBackend(lambda req: "???" if "task" not in req.tag else "Summarise a text.")
     client = get_client(LLMConfig(), workspace=workspace, backend=backend)
-    f = extract_batch([CONVS[0]], client, ExtractConfig(explicit_values_gate="all"))[0]
+    f = extract_batch([CONVS[0]], build_extractor(ExtractConfig(explicit_values_gate="all"), client))[0]
     assert f.human_values == [] and "human_values" in f.failures
     assert "2 attempt" in f.failures["human_values"]
     assert len(f.raw_outputs["human_values"]) == 2
@@ -115,12 +116,12 @@ def test_ai_values_fuse_the_head_with_labels_of_similar_training_conversations()
     # labels seen fewer than 5 times in training have no head of their own; kNN can still propose them
     assert any(set(scores) - head_only for scores in fused)
     assert all(0.0 <= s <= 1.0 for scores in fused for s in scores.values())
-    f = extract_batch(CONVS[:2], None, ExtractConfig())
+    f = extract_batch(CONVS[:2], build_extractor(ExtractConfig(), None))
     assert [x.ai_values[0] for x in f] == [max(s, key=s.__getitem__) for s in fused]
 
 
 def test_no_client_runs_heads_and_says_what_is_missing():
-    f = extract_batch([CONVS[1]], None, ExtractConfig())[0]
+    f = extract_batch([CONVS[1]], build_extractor(ExtractConfig(), None))[0]
     assert f.task is None and "llm" in f.failures and f.response_type in RESPONSE_TYPES
 
 
@@ -171,22 +172,23 @@ def test_paper_mode_one_prompt_per_feature(workspace):
     }
     backend = ScriptedBackend(lambda req: answers[req.tag.rsplit(".", 1)[1]])
     client = get_client(LLMConfig(), workspace=workspace, backend=backend)
-    f = extract_batch([CONVS[0]], client, ExtractConfig(mode="paper"))[0]
+    f = extract_batch([CONVS[0]], build_extractor(ExtractConfig(mode="paper"), client))[0]
     assert (f.subjectivity_level, f.subjective, f.response_type) == (3, True, "strong_resistance")
     assert f.ai_values == ["care"] and f.stated_ai_values == ["legal compliance"] and f.task == "Open a lock."
     assert len(backend.calls) == 6 and f.prompt_version.startswith("paper-")
 
 
 def test_extract_workspace_refuses_raw_text_and_resumes(workspace):
-    from wildvalues.extract.store import UnscrubbedError, extract_workspace
+    from wildvalues.extract import stage
+    from wildvalues.stage import MissingInput
 
     workspace.con.execute(
         "INSERT INTO raw.messages VALUES ('a', 0, 'user', 'hi'), ('a', 1, 'assistant', 'hello')"
     )
     cfg = Config()
     client = get_client(LLMConfig(), workspace=workspace, backend=ScriptedBackend(script))
-    with pytest.raises(UnscrubbedError):
-        extract_workspace(workspace, cfg, client=client)
+    with pytest.raises(MissingInput, match="wildvalues scrub"):
+        stage.run(workspace, cfg, client=client)
     workspace.con.execute(
         "CREATE TABLE scrubbed_messages (conversation_id VARCHAR, idx INT, role VARCHAR, "
         "content VARCHAR, run_id VARCHAR)"
@@ -197,21 +199,23 @@ def test_extract_workspace_refuses_raw_text_and_resumes(workspace):
                 "INSERT INTO scrubbed_messages VALUES (?, ?, ?, ?, 'r')",
                 [c.conversation_id, i, m.role, m.content],
             )
-    assert extract_workspace(workspace, cfg, client=client, dry_run=True)["to_extract"] == 4
-    first = extract_workspace(workspace, cfg, client=client, limit=3)
+    assert stage.estimate(workspace, cfg, client=client, measure_speed=False)["to_extract"] == 4
+    cfg.extract.limit = 3
+    first = stage.run(workspace, cfg, client=client).summary
     assert first["extracted"] == 3 and first["llm"]["calls"] >= 3
-    second = extract_workspace(workspace, cfg, client=client)
+    cfg.extract.limit = None
+    second = stage.run(workspace, cfg, client=client).summary
     assert second["extracted"] == 1 and second["already_extracted"] == 3
     rows = workspace.con.execute(
         "SELECT conversation_id, response_type, raw_outputs, run_id FROM features"
     ).fetchall()
     assert len(rows) == 4 and all(json.loads(r[2]) and r[3] for r in rows)
-    assert extract_workspace(workspace, cfg, client=client, dry_run=True)["to_extract"] == 0
+    assert stage.estimate(workspace, cfg, client=client, measure_speed=False)["to_extract"] == 0
 
 
 def test_refitted_heads_make_a_resumed_run_re_extract(workspace, tmp_path):
+    from wildvalues.extract import stage
     from wildvalues.extract.heads import HEADS_FILE
-    from wildvalues.extract.store import extract_workspace
 
     workspace.con.execute(
         "CREATE TABLE scrubbed_messages (conversation_id VARCHAR, idx INT, role VARCHAR, "
@@ -223,7 +227,7 @@ def test_refitted_heads_make_a_resumed_run_re_extract(workspace, tmp_path):
         )
     cfg = Config()
     cfg.extract.generate_task = False
-    first = extract_workspace(workspace, cfg, client=None)
+    first = stage.run(workspace, cfg, client=None).summary
     assert first["extracted"] == 1 and "+heads-v2-" in first["prompt_version"]
     refit = json.loads(HEADS_FILE.read_text(encoding="utf-8")) | {"version": "v2-refit"}
     (tmp_path / "heads.json").write_text(json.dumps(refit), encoding="utf-8")
@@ -231,9 +235,9 @@ def test_refitted_heads_make_a_resumed_run_re_extract(workspace, tmp_path):
         (HEADS_FILE.parent / refit["knn"]["embeddings_file"]).read_bytes()
     )
     cfg.extract.heads_path = str(tmp_path / "heads.json")
-    again = extract_workspace(workspace, cfg, client=None, dry_run=True)
+    again = stage.estimate(workspace, cfg, measure_speed=False)
     assert again["to_extract"] == 1 and "+heads-v2-refit-" in again["prompt_version"]
-    assert extract_workspace(workspace, cfg, client=None)["extracted"] == 1
+    assert stage.run(workspace, cfg, client=None).summary["extracted"] == 1
     versions = workspace.con.execute("SELECT prompt_version FROM features").fetchall()
     assert len(versions) == 1 and "+heads-v2-refit-" in versions[0][0]
 
@@ -243,6 +247,6 @@ def test_generated_task_with_private_details_is_withheld(workspace):
     leaky = "Email john.smith@example.com now."
     backend = ScriptedBackend(lambda req: "none" if "task" not in req.tag else leaky)
     client = get_client(LLMConfig(), workspace=workspace, backend=backend)
-    f = extract_batch([CONVS[1]], client, ExtractConfig())[0]
+    f = extract_batch([CONVS[1]], build_extractor(ExtractConfig(), client))[0]
     assert f.task is None and "withheld" in f.failures["task"]
     assert "example.com" not in json.dumps(f.raw_outputs)

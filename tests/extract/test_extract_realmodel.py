@@ -6,6 +6,7 @@ import pytest
 
 from wildvalues.extract.config import ExtractConfig
 from wildvalues.extract.core import extract_batch
+from wildvalues.extract.extractor import build_extractor
 from wildvalues.extract.gold import load_gold
 from wildvalues.records import RESPONSE_TYPES
 
@@ -27,7 +28,7 @@ def local_client():
 def test_fast_mode_on_three_dev_conversations(shared_dir: Path, local_client):
     gold = load_gold(shared_dir / "eval" / "dev.jsonl")
     picked = [g for g in gold if g.source in ("xstest", "alpaca_eval")][:3]
-    features = extract_batch(picked, local_client, ExtractConfig(explicit_values_gate="off"))
+    features = extract_batch(picked, build_extractor(ExtractConfig(explicit_values_gate="off"), local_client))
     assert [f.conversation_id for f in features] == [g.id for g in picked]
     for f in features:
         assert f.response_type in RESPONSE_TYPES
@@ -46,7 +47,7 @@ def test_paper_mode_on_one_real_conversation(shared_dir: Path, local_client):
     picked = min(
         (g for g in gold if g.source == "xstest"), key=lambda g: sum(len(m.content) for m in g.messages)
     )
-    f = extract_batch([picked], local_client, ExtractConfig(mode="paper"))[0]
+    f = extract_batch([picked], build_extractor(ExtractConfig(mode="paper"), local_client))[0]
     assert f.conversation_id == picked.id and f.prompt_version.startswith("paper-")
     features = ("subjectivity", "ai_values", "human_values", "response_type", "task", "stated_ai_values")
     for name in features:

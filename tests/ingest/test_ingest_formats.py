@@ -34,7 +34,7 @@ def test_openai_json_array_document_and_gzip_jsonl(tmp_path: Path, workspace: Wo
     (tmp_path / "array.json").write_text(json.dumps([chat("a1", "b1", model="gpt-4o", user="u7")]))
     (tmp_path / "doc.json").write_text(json.dumps(chat("a2", "b2"), indent=2))
     (tmp_path / "lines.jsonl.gz").write_bytes(gzip.compress(jl(chat("a3", "b3", created=1700000000))))
-    summary = ingest([tmp_path], workspace, progress=False)
+    summary = ingest([tmp_path], workspace)
     assert (summary.files, summary.read, summary.ingested, summary.rejected) == (3, 3, 3, 0)
     assert summary.by_source == {
         "openai": {"read": 3, "ingested": 3, "duplicates": 0, "rejected": 0, "sampled_out": 0}
@@ -56,7 +56,7 @@ def test_sharegpt_wildchat_lmsys_hh_alpaca_records(tmp_path: Path, workspace: Wo
     (tmp_path / "wc.jsonl").write_bytes(jl(WILDCHAT, LMSYS))
     (tmp_path / "hh.jsonl").write_bytes(jl(HH))
     (tmp_path / "model_outputs.json").write_text(json.dumps([ALPACA]))
-    summary = ingest([tmp_path], workspace, progress=False)
+    summary = ingest([tmp_path], workspace)
     assert summary.ingested == 5 and summary.rejected == 0
     rows = {
         r[0]: r[1:]
@@ -92,7 +92,7 @@ def test_sharegpt_wildchat_lmsys_hh_alpaca_records(tmp_path: Path, workspace: Wo
 def test_hh_rlhf_sides(tmp_path: Path, workspace: Workspace) -> None:
     (tmp_path / "hh.jsonl.gz").write_bytes(gzip.compress(jl(HH, HH)))
     both = ingest(
-        [tmp_path / "hh.jsonl.gz"], workspace, cfg=IngestConfig(hh_rlhf_side="both"), progress=False
+        [tmp_path / "hh.jsonl.gz"], workspace, cfg=IngestConfig(hh_rlhf_side="both")
     )
     assert (both.read, both.ingested, both.duplicates) == (4, 2, 2)
     sides = _rows(
@@ -119,7 +119,7 @@ def test_wildchat_parquet(tmp_path: Path, workspace: Workspace) -> None:
         tmp_path / "wc.parquet",
         row_group_size=1,
     )
-    summary = ingest([tmp_path / "wc.parquet"], workspace, progress=False)
+    summary = ingest([tmp_path / "wc.parquet"], workspace)
     assert (summary.read, summary.ingested) == (2, 2)
     assert _rows(workspace, "SELECT source_ref, user_id FROM raw.conversations ORDER BY 1") == [
         ("row 1", "u1"),
@@ -134,7 +134,7 @@ def test_mapped_csv(tmp_path: Path, workspace: Workspace) -> None:
     cfg = IngestConfig(
         csv_map={"user": "q", "assistant": "a", "model": "who", "user_id": "uid", "timestamp": "when"}
     )
-    summary = ingest([tmp_path / "log.csv"], workspace, cfg=cfg, progress=False)
+    summary = ingest([tmp_path / "log.csv"], workspace, cfg=cfg)
     assert (summary.read, summary.ingested) == (2, 2)
     assert _rows(
         workspace,
@@ -145,7 +145,7 @@ def test_mapped_csv(tmp_path: Path, workspace: Workspace) -> None:
 def test_zstd_when_available(tmp_path: Path, workspace: Workspace) -> None:
     zstandard = pytest.importorskip("zstandard")
     (tmp_path / "c.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(jl(chat())))
-    assert ingest([tmp_path / "c.jsonl.zst"], workspace, progress=False).ingested == 1
+    assert ingest([tmp_path / "c.jsonl.zst"], workspace).ingested == 1
 
 
 @pytest.mark.parametrize(
@@ -171,7 +171,7 @@ def test_detection_errors_name_the_file_and_what_was_seen(
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(IngestError) as info:
-        ingest([path], workspace, fmt=fmt, progress=False)
+        ingest([path], workspace, fmt=fmt)
     assert message in str(info.value)
     if fmt != "nonsense":
         assert str(path) in str(info.value)
@@ -179,16 +179,16 @@ def test_detection_errors_name_the_file_and_what_was_seen(
 
 def test_missing_path_and_bad_mapping(tmp_path: Path, workspace: Workspace) -> None:
     with pytest.raises(IngestError, match="no such file"):
-        ingest([tmp_path / "nope.jsonl"], workspace, progress=False)
+        ingest([tmp_path / "nope.jsonl"], workspace)
     (tmp_path / "t.csv").write_text("x,y\n1,2\n")
     with pytest.raises(IngestError, match=r"mapped column\(s\) \['prompt'\] not in the CSV header"):
-        ingest([tmp_path / "t.csv"], workspace, cfg=IngestConfig(csv_map={"user": "prompt"}), progress=False)
+        ingest([tmp_path / "t.csv"], workspace, cfg=IngestConfig(csv_map={"user": "prompt"}))
 
 
 def test_folders_skip_unrecognised_files_with_a_note(tmp_path: Path, workspace: Workspace) -> None:
     (tmp_path / "good.jsonl").write_bytes(jl(chat()))
     (tmp_path / "other.csv").write_text("x,y\n1,2\n")
-    summary = ingest([tmp_path], workspace, progress=False)
+    summary = ingest([tmp_path], workspace)
     assert (
         summary.ingested == 1 and len(summary.skipped_files) == 1 and "other.csv" in summary.skipped_files[0]
     )
@@ -197,15 +197,15 @@ def test_folders_skip_unrecognised_files_with_a_note(tmp_path: Path, workspace: 
 def test_same_conversation_in_two_formats_has_one_id(tmp_path: Path, workspace: Workspace) -> None:
     (tmp_path / "a.jsonl").write_bytes(jl(chat("hey", "yo")))
     (tmp_path / "b.json").write_text(json.dumps([SHAREGPT]))
-    summary = ingest([tmp_path], workspace, progress=False)
+    summary = ingest([tmp_path], workspace)
     assert (summary.ingested, summary.duplicates) == (1, 1)
 
 
 def test_reingesting_is_idempotent(tmp_path: Path, workspace: Workspace) -> None:
     path = tmp_path / "c.jsonl"
     path.write_bytes(jl(*[chat(f"q{i}", f"a{i}") for i in range(10)]))
-    first = ingest([path], workspace, progress=False)
-    second = ingest([path], workspace, progress=False)
+    first = ingest([path], workspace)
+    second = ingest([path], workspace)
     assert (first.ingested, second.ingested, second.duplicates) == (10, 0, 10)
     assert _rows(workspace, "SELECT count(*) FROM raw.conversations") == [(10,)]
     runs = _rows(
@@ -216,7 +216,7 @@ def test_reingesting_is_idempotent(tmp_path: Path, workspace: Workspace) -> None
 
 def _sample_ids(tmp_path: Path, sample: int, seed: int) -> tuple[list[str], object]:
     with Workspace(tmp_path / f"ws-{sample}-{seed}-{len(list(tmp_path.iterdir()))}") as ws:
-        summary = ingest([tmp_path / "many.jsonl"], ws, sample=sample, seed=seed, progress=False)
+        summary = ingest([tmp_path / "many.jsonl"], ws, sample=sample, seed=seed)
         ids = [r[0] for r in ws.con.execute("SELECT source_ref FROM raw.conversations ORDER BY 1").fetchall()]
     return ids, summary
 
@@ -235,15 +235,20 @@ def test_sampling_is_uniform_deterministic_and_accounted(tmp_path: Path) -> None
 def test_resampling_the_same_workspace_adds_nothing(tmp_path: Path, workspace: Workspace) -> None:
     path = tmp_path / "many.jsonl"
     path.write_bytes(jl(*[chat(f"q{i}", f"a{i}") for i in range(100)]))
-    first = ingest([path], workspace, sample=10, seed=3, progress=False)
-    second = ingest([path], workspace, sample=10, seed=3, progress=False)
+    first = ingest([path], workspace, sample=10, seed=3)
+    second = ingest([path], workspace, sample=10, seed=3)
     assert (first.ingested, second.ingested, second.duplicates, second.sampled_out) == (10, 0, 10, 90)
 
 
-def test_progress_bar_path_runs(tmp_path: Path, workspace: Workspace) -> None:
+def test_progress_reports_every_byte_read(tmp_path: Path, workspace: Workspace) -> None:
+    from wildvalues.progress import SilentProgress
+
     (tmp_path / "c.jsonl").write_bytes(jl(*[chat(f"q{i}", f"a{i}") for i in range(1200)]))
     (tmp_path / "d.parquet").write_bytes(b"")  # not Parquet at all: refused while planning
     with pytest.raises(IngestError, match="not a readable Parquet file"):
-        ingest([tmp_path / "d.parquet"], workspace, progress=True)
-    summary = ingest([tmp_path / "c.jsonl"], workspace, progress=True)
+        ingest([tmp_path / "d.parquet"], workspace, progress=SilentProgress())
+    progress = SilentProgress()
+    summary = ingest([tmp_path / "c.jsonl"], workspace, progress=progress)
     assert summary.ingested == 1200
+    size = (tmp_path / "c.jsonl").stat().st_size
+    assert (progress.total, progress.completed) == (size, size)

@@ -32,7 +32,7 @@ def _quarantine(ws: Workspace, run_id: str) -> list[tuple[str, str, str, str]]:
 def test_hostile_input_is_accounted_for(case: Case, tmp_path: Path, workspace: Workspace) -> None:
     path = tmp_path / case.filename
     path.write_bytes(case.content())
-    summary = ingest([path], workspace, fmt=case.fmt, cfg=IngestConfig(**case.cfg), progress=False)
+    summary = ingest([path], workspace, fmt=case.fmt, cfg=IngestConfig(**case.cfg))
 
     assert (summary.read, summary.ingested, summary.duplicates, summary.rejected) == (
         case.read,
@@ -68,7 +68,7 @@ def test_control_characters_are_removed_and_counted(tmp_path: Path, workspace: W
     case = next(c for c in CASES if c.name == "control_characters")
     path = tmp_path / case.filename
     path.write_bytes(case.content())
-    ingest([path], workspace, progress=False)
+    ingest([path], workspace)
     contents = [
         r[0] for r in workspace.con.execute("SELECT content FROM raw.messages ORDER BY idx").fetchall()
     ]
@@ -81,7 +81,7 @@ def test_tool_calls_and_parts_become_text(tmp_path: Path, workspace: Workspace) 
     for name in ("system_and_tool_messages", "content_parts"):
         case = next(c for c in CASES if c.name == name)
         (tmp_path / case.filename).write_bytes(case.content())
-    ingest([tmp_path / "tools.jsonl", tmp_path / "parts.jsonl"], workspace, progress=False)
+    ingest([tmp_path / "tools.jsonl", tmp_path / "parts.jsonl"], workspace)
     texts = {r[0] for r in workspace.con.execute("SELECT content FROM raw.messages").fetchall()}
     assert '[tool call get_weather({"city": "Oslo"})]' in texts
     assert "what is this?\n[image_url]" in texts
@@ -96,5 +96,5 @@ def test_nan_metadata_becomes_missing(tmp_path: Path, workspace: Workspace) -> N
     case = next(c for c in CASES if c.name == "nan_content")
     path = tmp_path / case.filename
     path.write_bytes(case.content())
-    ingest([path], workspace, progress=False)
+    ingest([path], workspace)
     assert workspace.con.execute("SELECT model, language FROM raw.conversations").fetchall() == [(None, None)]

@@ -34,7 +34,7 @@ def test_hh_rlhf_harmless_base_test(shared_data: Path, workspace: Workspace) -> 
             for part in [part.split("\n\nHuman:")[0]]
         )
     ]
-    summary = ingest([path], workspace, progress=False)
+    summary = ingest([path], workspace)
     assert summary.read == len(records) == 2312
     assert summary.rejected == len(empty) == 3
     assert summary.ingested + summary.duplicates == len(records) - len(empty)
@@ -58,7 +58,7 @@ def test_alpaca_eval_model_outputs(shared_data: Path, workspace: Workspace) -> N
     for path in paths:
         records = json.loads(path.read_text(encoding="utf-8"))
         expected[records[0]["generator"]] = len(records)
-    summary = ingest(paths, workspace, progress=False)
+    summary = ingest(paths, workspace)
     assert summary.read == sum(expected.values()) and summary.rejected == 0
     models = dict(
         workspace.con.execute("SELECT model, count(*) FROM raw.conversations GROUP BY 1").fetchall()
@@ -90,7 +90,7 @@ def _arena_oracle(folder: Path) -> tuple[int, int, int]:
 def test_arena_questions_joined_to_answers(shared_data: Path, workspace: Workspace, version: str) -> None:
     folder = shared_data / "arena-hard-auto" / version
     answers, mismatched, empty = _arena_oracle(folder)
-    summary = ingest([folder], workspace, progress=False)
+    summary = ingest([folder], workspace)
     assert summary.read == answers
     assert summary.rejected == mismatched + empty
     reasons = [r[2] for r in _quarantine(workspace, summary.run_id)]
@@ -119,7 +119,7 @@ def test_xstest_completions(shared_data: Path, workspace: Workspace) -> None:
             for row in csv.DictReader(fh):
                 rows += 1
                 pairs.add((path.stem, row["prompt"].strip(), row["completion"].replace("\r\n", "\n").strip()))
-    summary = ingest([folder], workspace, progress=False)
+    summary = ingest([folder], workspace)
     assert (summary.read, summary.rejected) == (rows, 0)
     # identical transcripts from two models stay apart (the model is part of the content hash)
     assert summary.ingested == len(pairs)
@@ -137,11 +137,11 @@ def test_wildchat_user_turns_through_a_column_mapping(shared_data: Path, workspa
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     mapping = {"user": "user_input", "timestamp": "timestamp"}
-    strict = ingest([path], workspace, cfg=IngestConfig(csv_map=mapping), progress=False)
+    strict = ingest([path], workspace, cfg=IngestConfig(csv_map=mapping))
     blank = sum(1 for r in rows if not r["user_input"].strip())
     assert (strict.read, strict.ingested, strict.rejected) == (len(rows), 0, len(rows))
     loose = ingest(
-        [path], workspace, cfg=IngestConfig(csv_map=mapping, require_assistant=False), progress=False
+        [path], workspace, cfg=IngestConfig(csv_map=mapping, require_assistant=False)
     )
     distinct = len({r["user_input"].replace("\r\n", "\n").strip() for r in rows if r["user_input"].strip()})
     assert (loose.ingested, loose.rejected) == (distinct, blank)

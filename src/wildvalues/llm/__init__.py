@@ -1,24 +1,27 @@
-"""The LLM layer: ``get_client(cfg, workspace, run_id)`` -> :class:`LLMClient` over one backend.
+"""The LLM layer: ``client_for(cfg, ws, run_id)`` -> an :class:`LLMClient` over one backend.
 
-Usage::
+Usage (stages never build or close a client themselves)::
 
-    from wildvalues.llm import get_client, LLMRequest, ChatMessage
-    client = get_client(cfg.llm, workspace=ws, run_id=run.run_id)
-    resp = client.complete(LLMRequest(messages=(ChatMessage("user", "..."),), choices=("yes", "no")))
-    resp.text, resp.choice_logprobs
-    client.accounting()   # calls = cached + new + failed, tokens, seconds, dollars
+    from wildvalues.llm import client_for, LLMRequest, ChatMessage
+    with client_for(cfg.llm, ws, run.run_id, given=client) as judge:
+        resp = judge.complete(LLMRequest(messages=(ChatMessage("user", "..."),), choices=("yes", "no")))
+        resp.text, resp.choice_logprobs
+        judge.accounting()   # calls = cached + new + failed, tokens, seconds, dollars
 
 Heavy parts (llama.cpp, SDKs) are imported only when the backend that needs them is built.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from wildvalues.llm.base import (
     BudgetExceeded,
     ChatMessage,
     LLMBackend,
+    LLMClient,
     LLMError,
     LLMRequest,
     LLMResponse,
@@ -27,10 +30,10 @@ from wildvalues.llm.base import (
 from wildvalues.llm.config import LLMConfig
 
 if TYPE_CHECKING:
-    from wildvalues.llm.client import LLMClient
+    from wildvalues.llm.client import CachedLLMClient
 
-__all__ = ["BudgetExceeded", "ChatMessage", "LLMBackend", "LLMConfig", "LLMError", "LLMRequest",
-           "LLMResponse", "RetryableLLMError", "get_client", "make_backend",
+__all__ = ["BudgetExceeded", "ChatMessage", "LLMBackend", "LLMClient", "LLMConfig", "LLMError", "LLMRequest",
+           "LLMResponse", "RetryableLLMError", "client_for", "get_client", "make_backend",
            "release_local_backends"]
 
 
@@ -70,7 +73,7 @@ def release_local_backends() -> None:
 
 
 def get_client(cfg: LLMConfig, workspace: Any = None, run_id: str | None = None,
-               backend: LLMBackend | None = None) -> LLMClient:
+               backend: LLMBackend | None = None) -> CachedLLMClient:
     """A cached, retried, budgeted, accounted client.
 
     ``workspace`` (a :class:`wildvalues.workspace.Workspace`) holds the persistent call cache
@@ -78,7 +81,24 @@ def get_client(cfg: LLMConfig, workspace: Any = None, run_id: str | None = None,
     ``backend`` overrides ``cfg.backend`` (e.g. ``wildvalues.llm.testing.ScriptedBackend``).
     """
     from wildvalues.llm.callcache import CACHE_FILENAME, CallCache
-    from wildvalues.llm.client import LLMClient
+    from wildvalues.llm.client import CachedLLMClient
 
     cache = CallCache(workspace.root / CACHE_FILENAME if workspace is not None else None)
-    return LLMClient(backend or make_backend(cfg), cfg, cache, workspace=workspace, run_id=run_id)
+    return CachedLLMClient(backend or make_backend(cfg), cfg, cache, workspace=workspace, run_id=run_id)
+
+
+@contextmanager
+def client_for(cfg: LLMConfig, ws: Any = None, run_id: str | None = None, *,
+               given: LLMClient | None = None, needed: bool = True) -> Iterator[LLMClient | None]:
+    """The one owner of a stage's LLM client: yields ``given`` untouched (the caller owns it), else builds
+    a cached, budgeted client for ``cfg`` over ``ws``'s call cache and closes it on the way out.
+    ``needed=False`` (the settings ask for no LLM) yields ``given``, possibly None, and builds nothing.
+    """
+    if given is not None or not needed:
+        yield given
+        return
+    client = get_client(cfg, workspace=ws, run_id=run_id)
+    try:
+        yield client
+    finally:
+        client.close()

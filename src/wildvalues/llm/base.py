@@ -7,7 +7,8 @@ is then the best-scoring label. ``grammar`` (GBNF) constrains free generation wh
 supports it (llama.cpp); ``json_schema`` does the same for backends with structured outputs.
 
 Backends implement :class:`LLMBackend`; the layer around them (cache, budget, retries, accounting,
-concurrency) is :class:`wildvalues.llm.client.LLMClient`.
+concurrency) is :class:`wildvalues.llm.client.CachedLLMClient`; stages see it through the
+:class:`LLMClient` protocol.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class LLMError(RuntimeError):
 
 class RetryableLLMError(LLMError):
     """A failure worth retrying (rate limit, timeout, 5xx, garbled reply) that the backend's own SDK did
-    not already retry; :class:`wildvalues.llm.client.LLMClient` retries it with backoff."""
+    not already retry; the client retries it with backoff."""
 
 
 class BudgetExceeded(RuntimeError):
@@ -80,7 +82,7 @@ class LLMBackend(ABC):
 
     name: str = "abstract"
     model: str = ""
-    shared: bool = False  # True for process-wide backends that LLMClient.close() must not close
+    shared: bool = False  # True for process-wide backends that a client's close() must not close
 
     @abstractmethod
     def complete(self, request: LLMRequest) -> LLMResponse:
@@ -88,3 +90,25 @@ class LLMBackend(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release processes, servers or connections."""
+
+
+@runtime_checkable
+class LLMClient(Protocol):
+    """What a stage may ask of a judge: built by :func:`wildvalues.llm.client_for` (cache, budget,
+    retries, accounting around one backend)."""
+
+    backend: LLMBackend
+    cfg: Any
+
+    @property
+    def model(self) -> str: ...
+
+    def complete(self, req: LLMRequest) -> LLMResponse: ...
+
+    def complete_many(self, requests: Sequence[LLMRequest]) -> list[LLMResponse | LLMError]: ...
+
+    def estimate(self, requests: Sequence[LLMRequest]) -> dict[str, Any]: ...
+
+    def accounting(self) -> dict[str, Any]: ...
+
+    def close(self) -> None: ...

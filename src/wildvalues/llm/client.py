@@ -51,7 +51,7 @@ def request_dollars(cfg: LLMConfig, model: str, prompt_tokens: int, completion_t
     return total / 1e6
 
 
-class LLMClient:
+class CachedLLMClient:
     """Cached, retried, budgeted and accounted access to one backend (build it with ``get_client``)."""
 
     def __init__(self, backend: LLMBackend, cfg: LLMConfig, cache: CallCache, workspace: Any = None,
@@ -73,37 +73,23 @@ class LLMClient:
 
     # -- estimates and budget ------------------------------------------------------------------------
     def _estimate_one(self, req: LLMRequest) -> tuple[int, int]:
+        """A quick bound for the budget check: characters / ratio, and the completion's ``max_tokens``."""
         chars = sum(len(m.content) for m in req.messages)
         prompt = int(chars / self.cfg.chars_per_token) + 4 * len(req.messages) + 3
-        if req.choices:
-            completion = sum(max(1, int(len(c) / self.cfg.chars_per_token)) for c in req.choices)
-        else:
-            completion = req.max_tokens
+        completion = sum(max(1, int(len(c) / self.cfg.chars_per_token)) for c in req.choices) \
+            if req.choices else req.max_tokens
         return prompt, completion
 
     def estimate(self, requests: Sequence[LLMRequest]) -> dict[str, Any]:
-        """What running ``requests`` would cost: calls (already cached ones are free), tokens, dollars.
+        """What running ``requests`` would cost (see :func:`wildvalues.llm.estimate.estimate_requests`):
+        answers already in the call cache are free; tokens by the backend's tokenizer where it has one."""
+        from wildvalues.llm.estimate import estimate_requests
 
-        Prompt tokens use ``llm.chars_per_token``; completion tokens are the ``max_tokens`` upper bound
-        (for choices: the labels' length); dollars are an upper bound from the price table.
-        """
-        keys = {}
-        for req in requests:
-            keys.setdefault(req.cache_key(self.backend.name, self.model), req)
-        cached = sum(1 for key in keys if self.cfg.call_cache and self.cache.get(key) is not None)
-        prompt = completion = 0
-        for key, req in keys.items():
-            if self.cfg.call_cache and self.cache.get(key) is not None:
-                continue
-            p, c = self._estimate_one(req)
-            prompt, completion = prompt + p, completion + c
-        return {
-            "backend": self.backend.name, "model": self.model, "requests": len(requests),
-            "distinct": len(keys), "cached": cached, "new_calls": len(keys) - cached,
-            "prompt_tokens": prompt, "completion_tokens_max": completion,
-            "dollars_max": round(request_dollars(self.cfg, self.model, prompt, completion), 4),
-            "token_method": f"chars/{self.cfg.chars_per_token}",
-        }
+        def cached(req: LLMRequest) -> bool:
+            key = req.cache_key(self.backend.name, self.model)
+            return self.cfg.call_cache and self.cache.get(key) is not None
+
+        return estimate_requests(requests, self.cfg, self.model, cached=cached, backend=self.backend)
 
     def _reserve(self, req: LLMRequest) -> tuple[int, float]:
         prompt, completion = self._estimate_one(req)
@@ -256,7 +242,7 @@ class LLMClient:
             self.backend.close()
         self.cache.close()
 
-    def __enter__(self) -> LLMClient:
+    def __enter__(self) -> CachedLLMClient:
         return self
 
     def __exit__(self, *exc: object) -> None:

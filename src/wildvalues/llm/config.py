@@ -6,7 +6,9 @@ from pydantic import BaseModel, Field, SecretStr
 
 # Dollars per million tokens: (input, output, cached-input read). USER-EDITABLE: prices change; override
 # them in wildvalues.toml under [llm.prices] (e.g. "claude-3-5-sonnet-20241022" = [3.0, 15.0, 0.3]).
-# Figures are the providers' public list prices as known when this table was written.
+# Figures are public list prices as written into this table on PRICES_AS_OF (not re-checked since; a dry
+# run prints the date next to every dollar figure).
+PRICES_AS_OF = "2026-12-05"
 DEFAULT_PRICES: dict[str, tuple[float, float, float]] = {
     "claude-3-5-sonnet": (3.00, 15.00, 0.30),
     "claude-3-5-haiku": (0.80, 4.00, 0.08),

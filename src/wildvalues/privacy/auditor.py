@@ -16,7 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from wildvalues.llm import client_for
+from wildvalues.progress import SILENT, Progress
+from wildvalues.stage import MissingInput
+
+if TYPE_CHECKING:
+    from wildvalues.llm.base import LLMClient
 
 RATINGS: tuple[str, ...] = ("1", "2", "3", "4", "5")
 PROMPT_VERSION = "audit-v1"
@@ -149,7 +156,8 @@ CREATE TABLE IF NOT EXISTS cluster_audit (
 """
 
 
-def audit_workspace(ws: Any, cfg: Any, client: Any = None, min_level: int = 1) -> dict[str, Any]:
+def audit_workspace(ws: Any, cfg: Any, client: LLMClient | None = None, min_level: int = 1, *,
+                    progress: Progress = SILENT) -> dict[str, Any]:
     """Rate the name+description of every ``tree_nodes`` cluster at ``level >= min_level``.
 
     Writes ``cluster_audit(tree, cluster_id, audit_rating, failed, prompt_version, model, run_id)``
@@ -158,24 +166,18 @@ def audit_workspace(ws: Any, cfg: Any, client: Any = None, min_level: int = 1) -
     ``cfg`` is the whole :class:`wildvalues.config.Config`; ``client`` overrides the configured LLM.
     """
     if not ws.has_table("tree_nodes"):
-        raise ValueError(f"{ws.db_path}: no tree_nodes table (run `wildvalues taxonomy` first)")
+        raise MissingInput(ws.db_path, "tree_nodes table", "wildvalues taxonomy build")
     nodes = ws.con.execute(
         "SELECT tree, cluster_id, name, description FROM tree_nodes WHERE level >= ? "
         "ORDER BY tree, cluster_id", [min_level]).fetchall()
-    with ws.run("audit", {"min_level": min_level}, cfg.model_dump()) as run:
-        own_client = client is None
-        if own_client:
-            from wildvalues.llm import get_client
-
-            client = get_client(cfg.llm, workspace=ws, run_id=run.run_id)
-        try:
-            mode = resolve_mode(cfg)
-            verdicts = audit_verdicts(client, [{"name": n[2], "description": n[3]} for n in nodes], mode)
-            accounting = client.accounting() if hasattr(client, "accounting") else {}
-            model = getattr(client, "model", "") or ""
-        finally:
-            if own_client:
-                client.close()
+    with ws.run("audit", {"min_level": min_level}, cfg.model_dump()) as run, \
+            client_for(cfg.llm, ws, run.run_id, given=client) as judge:
+        mode = resolve_mode(cfg)
+        progress.start(f"rating {len(nodes)} cluster names", total=len(nodes))
+        verdicts = audit_verdicts(judge, [{"name": n[2], "description": n[3]} for n in nodes], mode)
+        progress.update(len(nodes))
+        accounting = judge.accounting()
+        model = judge.model
         ws.con.execute(AUDIT_DDL)
         rows = [(tree, cid, v.rating, v.failed, f"{PROMPT_VERSION}-{mode}", str(model), run.run_id)
                 for (tree, cid, _, _), v in zip(nodes, verdicts, strict=True)]

@@ -15,6 +15,7 @@ from wildvalues.cli_common import (
     fail,
     load_cli_config,
     open_workspace,
+    progress_for,
 )
 
 
@@ -47,7 +48,8 @@ def register(app: typer.Typer) -> None:
 
         with Workspace(workspace) as ws:
             try:
-                summary = scrub_workspace(ws, cfg.privacy, progress=not as_json, limit=limit)
+                with progress_for("scrub", as_json) as progress:
+                    summary = scrub_workspace(ws, cfg.privacy, progress=progress, limit=limit)
             except (ValueError, RuntimeError) as exc:
                 raise fail(str(exc)) from exc
         emit_summary("wildvalues scrub", summary, as_json)

@@ -18,6 +18,7 @@ from typing import Any
 
 from wildvalues.privacy.config import PrivacyConfig
 from wildvalues.privacy.recognizers import PLACEHOLDERS
+from wildvalues.progress import SILENT, Progress
 
 # Name parts never propagated on their own (they are words as well as name parts).
 _NAME_PART_STOPWORDS = frozenset({
@@ -198,7 +199,7 @@ def _load_batch(ws: Any, ids: list[str]) -> dict[str, list[tuple[int, str, str]]
     return grouped
 
 
-def scrub_workspace(ws: Any, cfg: PrivacyConfig | None = None, *, progress: bool = True,
+def scrub_workspace(ws: Any, cfg: PrivacyConfig | None = None, *, progress: Progress = SILENT,
                     limit: int | None = None) -> dict[str, Any]:
     """Scrub every not-yet-scrubbed conversation of the workspace into ``scrubbed_messages``.
 
@@ -215,24 +216,22 @@ def scrub_workspace(ws: Any, cfg: PrivacyConfig | None = None, *, progress: bool
         counts: Counter[str] = Counter()
         n_messages = n_chars = 0
         started = time.perf_counter()
-        bar = _progress(progress)
-        with bar:
-            task = bar.add_task("scrubbing", total=len(todo))
-            size = max(1, cfg.batch_conversations)
-            for offset in range(0, len(todo), size):
-                ids = todo[offset:offset + size]
-                grouped = _load_batch(ws, ids)
-                scrubbed = scrub_conversations([[c for _, _, c in grouped[cid]] for cid in ids], cfg)
-                rows = []
-                for cid, results in zip(ids, scrubbed, strict=True):
-                    for (idx, role, content), result in zip(grouped[cid], results, strict=True):
-                        rows.append((cid, idx, role, result.text, run.run_id))
-                        counts.update(result.counts())
-                        n_chars += len(content)
-                n_messages += len(rows)
-                frame = pd.DataFrame(rows, columns=["conversation_id", "idx", "role", "content", "run_id"])
-                ws.con.from_df(frame).insert_into("scrubbed_messages")
-                bar.update(task, advance=len(ids))
+        progress.start("scrubbing", total=len(todo))
+        size = max(1, cfg.batch_conversations)
+        for offset in range(0, len(todo), size):
+            ids = todo[offset:offset + size]
+            grouped = _load_batch(ws, ids)
+            scrubbed = scrub_conversations([[c for _, _, c in grouped[cid]] for cid in ids], cfg)
+            rows = []
+            for cid, results in zip(ids, scrubbed, strict=True):
+                for (idx, role, content), result in zip(grouped[cid], results, strict=True):
+                    rows.append((cid, idx, role, result.text, run.run_id))
+                    counts.update(result.counts())
+                    n_chars += len(content)
+            n_messages += len(rows)
+            frame = pd.DataFrame(rows, columns=["conversation_id", "idx", "role", "content", "run_id"])
+            ws.con.from_df(frame).insert_into("scrubbed_messages")
+            progress.advance(len(ids))
         seconds = time.perf_counter() - started
         run.counts.update({
             "conversations_in_raw_store": len(todo) + already if limit is None else None,
@@ -247,12 +246,3 @@ def scrub_workspace(ws: Any, cfg: PrivacyConfig | None = None, *, progress: bool
             "run_id": run.run_id,
         })
         return dict(run.counts)
-
-
-def _progress(enabled: bool) -> Any:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from wildvalues.cli_common import console
-
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), console=console, disable=not enabled, transient=False)

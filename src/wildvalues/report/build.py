@@ -130,40 +130,21 @@ def render_html(
     )
 
 
-def _resolve(cfg: Config | ReportConfig | None) -> tuple[ReportConfig, int, int, int, dict[str, Any]]:
-    if isinstance(cfg, Config):
-        privacy = cfg.privacy
-        return (
-            cfg.report,
-            privacy.min_conversations,
-            privacy.min_users,
-            privacy.min_audit_rating,
-            cfg.model_dump(),
-        )
-    full = Config()
-    report_cfg = cfg or full.report
-    return (
-        report_cfg,
-        full.privacy.min_conversations,
-        full.privacy.min_users,
-        full.privacy.min_audit_rating,
-        {"report": report_cfg.model_dump()},
-    )
-
-
 def build_report(
     ws: Workspace,
-    cfg: Config | ReportConfig | None = None,
+    cfg: Config | None = None,
     include_examples: bool | None = None,
     out_dir: Path | str | None = None,
 ) -> dict[str, Any]:
     """Write ``index.html``, the exports, static figures and ``manifest.json``; return a summary.
 
-    ``cfg`` is the whole ``Config`` (thresholds come from its privacy section) or just a ``ReportConfig``
-    (default thresholds). ``include_examples`` overrides ``cfg.report.include_examples``.
+    ``cfg`` is the whole ``Config`` (thresholds come from its privacy section; default settings when
+    None). ``include_examples`` overrides ``cfg.report.include_examples``.
     """
     started = time.perf_counter()
-    report_cfg, k, u, min_audit, config_dump = _resolve(cfg)
+    cfg = cfg or Config()
+    report_cfg, config_dump = cfg.report, cfg.model_dump()
+    k, u, min_audit = cfg.privacy.min_conversations, cfg.privacy.min_users, cfg.privacy.min_audit_rating
     examples_on = report_cfg.include_examples if include_examples is None else include_examples
     out = Path(out_dir or report_cfg.out_dir or ws.report_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from wildvalues.cli_common import (
     fail,
     load_cli_config,
     open_workspace,
+    progress_for,
 )
 
 TreesOpt = Annotated[list[str] | None, typer.Option("--tree", "-t", help="ai_values, human_values, tasks "
@@ -57,8 +58,8 @@ def register(app: typer.Typer) -> None:
                                  "taxonomy.naming": "extractive" if no_llm else None})
         ws = _open_workspace(workspace)
         try:
-            with console.status("building taxonomy ...") as status:
-                summary = build_taxonomy(ws, cfg, trees=trees, progress=lambda m: status.update(m))
+            with progress_for("taxonomy", as_json) as progress:
+                summary = build_taxonomy(ws, cfg, trees=trees, progress=progress)
         except (TaxonomyInputError, ValueError) as exc:
             raise fail(str(exc)) from None
         finally:

@@ -1,0 +1,87 @@
+"""The :class:`Extractor` bundle: everything extraction reads, loaded once at the stage's edge.
+
+``build_extractor(cfg, client)`` does the I/O (prompt templates, fitted heads, the stacker, the embedding
+model's encode function); :func:`wildvalues.extract.core.extract_batch` then only computes. A resumed run
+compares ``Extractor.version`` with the version stored on each ``features`` row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from wildvalues.extract.config import ExtractConfig
+from wildvalues.extract.heads import HEADS_FILE, HeadSet, load_heads
+from wildvalues.extract.prompts import PromptSet, load_prompts
+from wildvalues.extract.signals import encode_texts
+from wildvalues.extract.stack import Stacker, load_stacker
+
+if TYPE_CHECKING:
+    from wildvalues.llm.base import LLMClient
+
+Encoder = Callable[[list[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Extractor:
+    """What one extraction run uses: settings, prompts, heads, stacker, embedder and (optionally) a judge."""
+
+    cfg: ExtractConfig
+    prompts: PromptSet
+    heads: HeadSet | None  # None in paper mode
+    stacker: Stacker | None  # only when contrasts are on and it was fitted for this judge
+    encode: Encoder | None  # the heads' embedding model (None in paper mode)
+    client: LLMClient | None = None
+
+    @property
+    def version(self) -> str:
+        return record_version(self.prompts, self.heads, self.stacker)
+
+    @property
+    def name(self) -> str:
+        return extractor_name(self.client)
+
+
+def build_extractor(cfg: ExtractConfig, client: LLMClient | None = None, *,
+                    judge_model: str | None = None) -> Extractor:
+    """Load what ``cfg`` names. ``judge_model`` names the judge when the client is not built yet (the
+    version of a dry run or a resumed run must match the one the real run writes)."""
+    prompts = load_prompts(cfg.mode, cfg.prompts_dir)
+    heads = load_mode_heads(cfg)
+    judge = str(client.model) if client is not None else judge_model
+    stacker = usable_stacker(cfg, judge)
+    encode = None if heads is None else partial(encode_texts, model=heads.embed_model)
+    return Extractor(cfg, prompts, heads, stacker, encode, client)
+
+
+def record_version(prompts: PromptSet, heads: HeadSet | None, stacker: Stacker | None = None) -> str:
+    """The version a features row carries: the prompt texts' hash, plus the fitted heads (and the stacker
+    when it was used) in fast mode."""
+    version = prompts.version if heads is None else f"{prompts.version}+heads-{heads.tag}"
+    return version if stacker is None else f"{version}+stack-{stacker.version}"
+
+
+def extractor_name(client: LLMClient | None) -> str:
+    if client is None:
+        return "heads-only"
+    backend = getattr(client, "backend", None)
+    model = getattr(client, "model", "") or getattr(backend, "model", "")
+    return f"{getattr(backend, 'name', 'llm')}:{model}"
+
+
+def load_mode_heads(cfg: ExtractConfig) -> HeadSet | None:
+    """The fitted heads fast mode uses (``None`` in paper mode)."""
+    return None if cfg.mode == "paper" else load_heads(Path(cfg.heads_path or HEADS_FILE))
+
+
+def usable_stacker(cfg: ExtractConfig, judge_model: str | None) -> Stacker | None:
+    """The fitted stacker, if contrasts are on, there is a judge, and the stacker was fitted for it."""
+    if judge_model is None or cfg.mode == "paper" or not cfg.llm_contrasts:
+        return None
+    stacker = load_stacker(cfg.stack_path)
+    return stacker if stacker is not None and stacker.applies_to(judge_model) else None

@@ -1,0 +1,138 @@
+"""The extract stage: features for every scrubbed conversation not yet extracted with this extractor.
+
+``run(ws, cfg, *, progress, client)`` is the pipeline's shape; ``estimate(ws, cfg)`` is its ``--dry-run``
+(what the run would send, counted and priced, before anything is paid).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from wildvalues.extract.core import extract_batch
+from wildvalues.extract.extractor import build_extractor
+from wildvalues.extract.store import FEATURES_DDL, TextConversation, load_conversations, write_features
+from wildvalues.llm import client_for
+from wildvalues.progress import SILENT, Progress
+from wildvalues.stage import StageResult
+
+if TYPE_CHECKING:
+    from wildvalues.config import Config
+    from wildvalues.llm.base import LLMClient
+    from wildvalues.workspace import Workspace
+
+ESTIMATE_SAMPLE = 200  # conversations a dry run extracts against the recording client, then scales up
+
+
+@dataclass
+class ExtractionPlan:
+    """Which conversations the run will extract, and the version their rows will carry."""
+
+    conversations: int
+    already_extracted: int
+    todo: list[TextConversation]
+    version: str
+    source: str
+
+    def summary(self, mode: str) -> dict[str, Any]:
+        return {"source": self.source, "conversations": self.conversations,
+                "already_extracted": self.already_extracted, "to_extract": len(self.todo), "mode": mode,
+                "prompt_version": self.version}
+
+
+def judge_model(cfg: Config) -> str:
+    """The model name the configured client will report (known before the client is built)."""
+    from wildvalues.llm.models import served_model_name
+
+    return served_model_name(cfg.llm.backend, cfg.llm.model, cfg.llm.model_path)
+
+
+def plan_extraction(ws: Workspace, cfg: Config, judge: str | None) -> ExtractionPlan:
+    """Pending conversations: those without a ``features`` row of the current version (a refit of the
+    heads or the stacker, or a prompt change, re-extracts), cut to ``extract.limit``."""
+    ecfg = cfg.extract
+    conversations, source = load_conversations(ws, ecfg.allow_unscrubbed)
+    ws.con.execute(FEATURES_DDL)
+    version = build_extractor(ecfg, judge_model=judge).version
+    rows = ws.con.execute("SELECT conversation_id, prompt_version FROM features").fetchall()
+    done = {cid for cid, row_version in rows if row_version == version}
+    pending = [c for c in conversations if c.conversation_id not in done]
+    todo = pending if ecfg.limit is None else pending[: ecfg.limit]
+    return ExtractionPlan(len(conversations), len(conversations) - len(pending), todo, version, source)
+
+
+def run(ws: Workspace, cfg: Config, *, progress: Progress = SILENT, client: LLMClient | None = None
+        ) -> StageResult:
+    """Extract and write features batch by batch (resumable: each batch is written before the next)."""
+    ecfg = cfg.extract
+    started = time.perf_counter()
+    plan = plan_extraction(ws, cfg, str(client.model) if client is not None else judge_model(cfg))
+    summary = plan.summary(ecfg.mode)
+    with ws.run("extract", {"limit": ecfg.limit, "mode": ecfg.mode}, cfg.model_dump()) as run_record, \
+            client_for(cfg.llm, ws, run_record.run_id, given=client, needed=bool(plan.todo)) as judge:
+        extractor = build_extractor(ecfg, judge)
+        written = with_failures = 0
+        progress.start("extracting", total=len(plan.todo))
+        for offset in range(0, len(plan.todo), ecfg.batch_size):
+            batch = extract_batch(plan.todo[offset : offset + ecfg.batch_size], extractor)
+            for features in batch:
+                features.run_id = run_record.run_id
+            write_features(ws, batch)
+            written += len(batch)
+            with_failures += sum(1 for f in batch if f.failures)
+            progress.advance(len(batch))
+        accounting = judge.accounting() if judge is not None else {}
+        elapsed = time.perf_counter() - started
+        summary |= {
+            "extracted": written,
+            "with_failures": with_failures,
+            "seconds": round(elapsed, 1),
+            "s_per_conversation": round(elapsed / written, 2) if written else None,
+            "llm": {k: accounting.get(k) for k in
+                    ("calls", "cached", "new", "failed", "prompt_tokens", "completion_tokens", "dollars")
+                    if k in accounting},
+            "run_id": run_record.run_id,
+        }
+        run_record.counts.update({k: v for k, v in summary.items() if k != "llm"} | {"llm": summary["llm"]})
+    return StageResult("extract", summary, time.perf_counter() - started)
+
+
+def estimate(ws: Workspace, cfg: Config, *, client: LLMClient | None = None, measure_speed: bool = True
+             ) -> dict[str, Any]:
+    """The dry run: what extraction would send for the pending conversations, counted and priced.
+
+    The extractor runs on up to ``ESTIMATE_SAMPLE`` pending conversations (evenly spaced) against a
+    recording client, so the requests are exactly the ones a run builds (truncation, gates, prompts);
+    counts are scaled to all pending conversations. Answers already in the call cache count as cached.
+    ``client`` (optional) is the judge the run would use instead of the configured one.
+    """
+    from wildvalues.llm.callcache import CACHE_FILENAME, CallCache
+    from wildvalues.llm.estimate import estimate_requests, measure_local_speed, recording_client
+
+    model = str(client.model) if client is not None else judge_model(cfg)
+    backend_name = client.backend.name if client is not None else cfg.llm.backend
+    plan = plan_extraction(ws, cfg, model)
+    step = max(1, len(plan.todo) // ESTIMATE_SAMPLE)
+    sample = plan.todo[::step][:ESTIMATE_SAMPLE]
+    recorder = recording_client(cfg.llm, model, _neutral_answer)
+    if sample:
+        extract_batch(sample, build_extractor(cfg.extract, recorder))  # type: ignore[arg-type]
+    cache = CallCache(ws.root / CACHE_FILENAME) if cfg.llm.call_cache else None
+
+    def cached(req: Any) -> bool:
+        return cache is not None and cache.get(req.cache_key(backend_name, model)) is not None
+
+    speed = None
+    if measure_speed and cfg.llm.backend == "local" and recorder.requests:
+        speed = measure_local_speed(cfg.llm, recorder.requests[0])
+    scale = len(plan.todo) / len(sample) if sample else 0.0
+    out = plan.summary(cfg.extract.mode) | {"dry_run": True, "estimated_from": len(sample)}
+    out["llm"] = estimate_requests(recorder.requests, cfg.llm, model, scale=scale, cached=cached, speed=speed,
+                                   backend=client.backend if client is not None else None)
+    return out
+
+
+def _neutral_answer(req: Any) -> str:
+    """A reply every parser accepts without a retry: a sentence for the task, no values for the lists."""
+    return "The user asks for help with a request." if req.tag.endswith("task") else "none"
