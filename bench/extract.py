@@ -29,9 +29,10 @@ from wildvalues.extract.gold import load_gold
 from wildvalues.extract.metrics import label_set_match, proportion
 from wildvalues.extract.signals import encode_texts, signal_matrix
 from wildvalues.extract.transcript import truncated_turns
+from wildvalues.paths import shared_dir
 
 EMB = 384
-VOCAB = Path("/work/shared/data/values-in-the-wild/values_frequencies.csv")
+VOCAB = shared_dir() / "data" / "values-in-the-wild" / "values_frequencies.csv"
 
 
 def fit_predict(xt, yt, xd, cols, c):
@@ -143,8 +144,8 @@ def run_cv(train_path: str) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--train", default="/work/shared/eval/train.jsonl")
-    ap.add_argument("--dev", default="/work/shared/eval/dev.jsonl")
+    ap.add_argument("--train", default=str(shared_dir() / "eval" / "train.jsonl"))
+    ap.add_argument("--dev", default=str(shared_dir() / "eval" / "dev.jsonl"))
     ap.add_argument("--cv", action="store_true", help="5-fold CV on --train only (how settings were chosen)")
     args = ap.parse_args()
     import torch

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from wildvalues.config import Config, load_config
+from wildvalues.stage import MissingInput
 from wildvalues.workspace import DEFAULT_WORKSPACE, Workspace
 
 # Human-readable output goes to stderr so that `--json` leaves a clean machine-readable last line on stdout.
@@ -57,10 +58,10 @@ def load_cli_config(path: Path | None, overrides: dict[str, Any] | None = None) 
         raise fail(f"config: {exc}") from exc
 
 
-def open_workspace(path: Path, needs: str = "run `wildvalues ingest` first") -> Workspace:
+def open_workspace(path: Path, command: str = "wildvalues ingest") -> Workspace:
     """An existing workspace; a missing one ends the command with what to run first."""
     if not (path / "wildvalues.duckdb").exists():
-        raise fail(f"no workspace at {path} ({needs})")
+        raise fail(str(MissingInput(path, "workspace", command)))
     return Workspace(path)
 
 
@@ -105,11 +106,6 @@ def rich_progress(stage: str) -> Iterator[RichProgress]:
                   MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                   console=console, transient=True) as bar:
         yield RichProgress(stage, bar)
-
-
-def missing_input_exit(exc: Exception) -> typer.Exit:
-    """A stage's :class:`wildvalues.stage.MissingInput` as a plain message and exit code 2."""
-    return fail(str(exc), code=2)
 
 
 @contextmanager

@@ -127,7 +127,7 @@ def register(app: typer.Typer) -> None:
                     return
                 results = run_pipeline(ws, cfg, quiet=as_json)
             except MissingInput as exc:
-                raise fail(str(exc), 2) from exc
+                raise fail(str(exc)) from exc
         summaries = {r.stage: r.as_dict() for r in results}
         report = summaries.get("report", {}).get("report") or str(ws.report_dir / "index.html")
         flat = {stage: {key: value for key, value in summary.items() if not isinstance(value, dict | list)}

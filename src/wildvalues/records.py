@@ -68,15 +68,3 @@ class Features(BaseModel):
     prompt_version: str = ""
     extractor_model: str = ""
     run_id: str = ""
-
-
-class TreeNode(BaseModel):
-    """One node of a value or task tree, in the released dataset's schema (values_tree.csv)."""
-
-    cluster_id: str
-    name: str
-    description: str = ""
-    level: int = Field(description="0 = leaf values; highest level = roots")
-    parent_cluster_id: str | None = None
-    tree: str = Field(default="ai_values", description="'ai_values', 'human_values' or 'tasks'")
-    pct_total_occurrences: float | None = None

@@ -45,7 +45,7 @@ class Stage(NamedTuple):
     estimate: Callable[..., dict[str, Any]] | None = None
 
 
-class MissingInput(RuntimeError):
+class MissingInput(LookupError):
     """A stage's input is not in the workspace yet; the message names the command that makes it."""
 
     def __init__(self, where: Any, what: str, command: str) -> None:

@@ -27,6 +27,8 @@ from typing import Any
 
 import duckdb
 
+from wildvalues.stage import MissingInput
+
 DEFAULT_WORKSPACE = Path("wv-workspace")
 
 _RAW_SCHEMA = """
@@ -100,7 +102,7 @@ class Workspace:
         if not read_only:
             self.root.mkdir(parents=True, exist_ok=True)
         elif not (self.root / "wildvalues.duckdb").exists():
-            raise FileNotFoundError(f"no workspace at {self.root} (run `wildvalues ingest` first)")
+            raise MissingInput(self.root, "workspace", "wildvalues ingest")
         self.db_path = self.root / "wildvalues.duckdb"
         self.raw_path = self.root / "raw.duckdb"
         self.con = duckdb.connect(str(self.db_path), read_only=read_only)

@@ -16,6 +16,7 @@ from wildvalues.analyze.contingency import critical_value
 from wildvalues.analyze.run import TABLES, analyze_workspace
 from wildvalues.analyze.synthetic import make_workspace
 from wildvalues.cli import app
+from wildvalues.stage import MissingInput
 from wildvalues.workspace import Workspace
 
 N = 12_000
@@ -183,11 +184,12 @@ def test_all_conversations_flag_and_cli_json(shared_data: Path, tmp_path) -> Non
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["population"] == "all" and summary["conversations_analysed"] == 1600
     empty = CliRunner().invoke(app, ["analyze", "-w", str(tmp_path / "nothing")])
-    assert empty.exit_code == 1 and "no workspace" in empty.output
+    message = " ".join(empty.output.split())
+    assert empty.exit_code == 1 and "no workspace (run `wildvalues ingest` first)" in message
 
 
 def test_missing_features_is_a_clear_error(tmp_path) -> None:
     ws = Workspace(tmp_path / "ws")
-    with pytest.raises(LookupError, match="no table 'features'"):
+    with pytest.raises(MissingInput, match="no table 'features' \\(run `wildvalues extract` first\\)"):
         analyze_workspace(ws, AnalyzeConfig(bootstrap=0))
     ws.close()

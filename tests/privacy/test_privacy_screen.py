@@ -7,6 +7,7 @@ import json
 import pytest
 
 from wildvalues.privacy.screen import screen_features
+from wildvalues.stage import MissingInput
 
 FEATURES_DDL = (
     "CREATE TABLE features (conversation_id VARCHAR PRIMARY KEY, subjectivity_level INT, subjective BOOLEAN, "
@@ -44,5 +45,5 @@ def test_labels_tasks_and_raw_outputs_are_screened(workspace) -> None:
 
 
 def test_screen_needs_features(workspace) -> None:
-    with pytest.raises(ValueError, match="no features table"):
+    with pytest.raises(MissingInput, match="wildvalues extract"):
         screen_features(workspace)

@@ -8,8 +8,8 @@ import random
 import pytest
 
 from wildvalues.config import load_config
+from wildvalues.stage import MissingInput
 from wildvalues.taxonomy import stage
-from wildvalues.taxonomy.store import TaxonomyInputError
 
 FEATURES_DDL = """
 CREATE TABLE features (conversation_id VARCHAR PRIMARY KEY, subjectivity_level INT, subjective BOOLEAN,
@@ -75,7 +75,7 @@ def test_build_writes_tables_with_counts(workspace, scripted, fake_embeddings):
 
 
 def test_build_without_features_says_what_to_run(workspace):
-    with pytest.raises(TaxonomyInputError, match="run `wildvalues extract` first"):
+    with pytest.raises(MissingInput, match="run `wildvalues extract` first"):
         stage.build_taxonomy(workspace, load_config(overrides={"taxonomy.naming": "extractive"}))
 
 

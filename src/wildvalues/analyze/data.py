@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from wildvalues.records import RESPONSE_TYPES
+from wildvalues.stage import MissingInput
 
 SIDE_COLUMNS = {"ai": "ai_values", "human": "human_values", "stated": "stated_ai_values"}
 SIDE_TREES = {"ai": "ai_values", "human": "human_values", "stated": "ai_values"}
@@ -144,7 +145,7 @@ def load_study(
     """
     con = ws.con.cursor()  # own connection: DuckDB refuses work while another result is unfinished
     if not ws.has_table("features"):
-        raise LookupError(f"{ws.db_path}: no table 'features' (run `wildvalues extract` first)")
+        raise MissingInput(ws.db_path, "table 'features'", "wildvalues extract")
     n_features, n_objective, n_unknown = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE NOT subjective), count(*) FILTER (WHERE subjective IS NULL) "
         "FROM features"

@@ -40,7 +40,6 @@ TABLES = (
     "an_review_queue",
     "an_notes",
 )
-STEPS = 11
 
 Progress = Callable[[str], None]
 

@@ -16,7 +16,6 @@ Used by the benchmark, the tests and the report engineer; never by the real pipe
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,10 +24,11 @@ import pandas as pd
 import pyarrow as pa
 
 from wildvalues.analyze.synthetic_tables import write_synthetic_tables
+from wildvalues.paths import shared_dir
 from wildvalues.records import RESPONSE_TYPES
 
 RELEASED_DIR = (
-    Path(os.environ.get("WILDVALUES_SHARED", Path(__file__).resolve().parents[4] / "shared"))
+    shared_dir()
     / "data"
     / "values-in-the-wild"
 )

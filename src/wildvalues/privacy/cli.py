@@ -17,6 +17,7 @@ from wildvalues.cli_common import (
     open_workspace,
     progress_for,
 )
+from wildvalues.stage import MissingInput
 
 
 def register(app: typer.Typer) -> None:
@@ -78,18 +79,24 @@ def register(app: typer.Typer) -> None:
     def audit_command(
         workspace: WorkspaceOpt = DEFAULT_WS,
         config: ConfigOpt = None,
+        dry_run: Annotated[bool, typer.Option(
+            "--dry-run", help="print calls, tokens, dollars and time; send nothing")] = False,
         as_json: JsonOpt = False,
     ) -> None:
         """Rate every cluster name+description on the 1-5 privacy scale (table cluster_audit).
 
         Clusters rated below privacy.min_audit_rating (default 4) are withheld from reports.
         """
-        from wildvalues.privacy.auditor import audit_workspace
+        from wildvalues.privacy.auditor import audit_workspace, estimate_audit
 
         cfg = load_cli_config(config)
         with open_workspace(workspace) as ws:
             try:
-                summary = audit_workspace(ws, cfg)
-            except ValueError as exc:
+                if dry_run:
+                    summary = estimate_audit(ws, cfg)
+                else:
+                    with progress_for("audit", as_json) as progress:
+                        summary = audit_workspace(ws, cfg, progress=progress)
+            except (MissingInput, ValueError) as exc:
                 raise fail(str(exc)) from exc
-        emit_summary("wildvalues audit", summary, as_json)
+        emit_summary("wildvalues audit" + (" --dry-run" if dry_run else ""), summary, as_json)

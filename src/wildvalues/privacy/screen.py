@@ -17,6 +17,7 @@ from typing import Any
 from wildvalues.privacy.config import PrivacyConfig
 from wildvalues.privacy.leaks import find_pii_many
 from wildvalues.privacy.scrub import scrub_conversations
+from wildvalues.stage import MissingInput
 
 LABEL_COLUMNS = ("ai_values", "human_values", "stated_ai_values")
 
@@ -51,7 +52,7 @@ def screen_features(ws: Any, cfg: PrivacyConfig | None = None) -> dict[str, Any]
     """Drop PII-bearing labels and tasks from ``features`` and scrub its raw outputs; return the account."""
     cfg = cfg or PrivacyConfig()
     if not ws.has_table("features"):
-        raise ValueError(f"{ws.db_path}: no features table (run `wildvalues extract` first)")
+        raise MissingInput(ws.db_path, "table 'features'", "wildvalues extract")
     rows = ws.con.execute(
         "SELECT conversation_id, ai_values, human_values, stated_ai_values, task, raw_outputs, failures "
         "FROM features ORDER BY conversation_id").fetchall()

@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
                 "report.out_dir": str(out) if out else None,
             },
         )
-        with open_workspace(workspace, "run `wildvalues ingest` or `wildvalues run` first") as ws:
+        with open_workspace(workspace, "wildvalues run") as ws:
             summary = build_report(ws, cfg)
         emit_summary("wildvalues report", summary, as_json)
         if not as_json:

@@ -19,6 +19,7 @@ from wildvalues.cli_common import (
     open_workspace,
     progress_for,
 )
+from wildvalues.stage import MissingInput
 
 TreesOpt = Annotated[list[str] | None, typer.Option("--tree", "-t", help="ai_values, human_values, tasks "
                                                                          "(repeatable; default: config)")]
@@ -29,7 +30,7 @@ def _config(config: Path | None, **overrides):
 
 
 def _open_workspace(workspace: Path):
-    return open_workspace(workspace, "run `wildvalues ingest` and `wildvalues extract` first")
+    return open_workspace(workspace, "wildvalues ingest` and `wildvalues extract")
 
 
 def register(app: typer.Typer) -> None:
@@ -46,25 +47,29 @@ def register(app: typer.Typer) -> None:
         embedding_model: Annotated[str | None, typer.Option("--embedding-model")] = None,
         no_llm: Annotated[bool, typer.Option("--no-llm", help="name clusters from their members")] = False,
         seed: Annotated[int | None, typer.Option("--seed")] = None,
+        dry_run: Annotated[bool, typer.Option(
+            "--dry-run", help="print the LLM calls, tokens, dollars and time at most; send nothing")] = False,
         config: ConfigOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Build trees from the extracted values and tasks (features) with the LLM hierarchizer."""
-        from wildvalues.taxonomy.stage import build_taxonomy
-        from wildvalues.taxonomy.store import TaxonomyInputError
+        from wildvalues.taxonomy.stage import build_taxonomy, estimate
 
         cfg = _config(config, **{"taxonomy.levels": levels, "taxonomy.top_clusters": top,
                                  "taxonomy.seed": seed, "embed.model": embedding_model,
                                  "taxonomy.naming": "extractive" if no_llm else None})
         ws = _open_workspace(workspace)
         try:
-            with progress_for("taxonomy", as_json) as progress:
-                summary = build_taxonomy(ws, cfg, trees=trees, progress=progress)
-        except (TaxonomyInputError, ValueError) as exc:
+            if dry_run:
+                summary = estimate(ws, cfg, trees=trees)
+            else:
+                with progress_for("taxonomy", as_json) as progress:
+                    summary = build_taxonomy(ws, cfg, trees=trees, progress=progress)
+        except (MissingInput, ValueError) as exc:
             raise fail(str(exc)) from None
         finally:
             ws.close()
-        emit_summary("wildvalues taxonomy build", summary, as_json)
+        emit_summary("wildvalues taxonomy build" + (" --dry-run" if dry_run else ""), summary, as_json)
 
     @taxonomy.command("frozen")
     def frozen_command(
@@ -80,7 +85,6 @@ def register(app: typer.Typer) -> None:
         """Map extracted values onto a fixed tree (default: the paper's released tree)."""
         from wildvalues.taxonomy.frozen import TreeFileError
         from wildvalues.taxonomy.stage import frozen_taxonomy
-        from wildvalues.taxonomy.store import TaxonomyInputError
 
         cfg = _config(config, **{"taxonomy.frozen_min_similarity": min_similarity,
                                  "embed.model": embedding_model})
@@ -88,7 +92,7 @@ def register(app: typer.Typer) -> None:
         try:
             with console.status("mapping labels onto the reference tree ..."):
                 summary = frozen_taxonomy(ws, cfg, trees=trees, reference=reference)
-        except (TaxonomyInputError, TreeFileError, ValueError) as exc:
+        except (MissingInput, TreeFileError, ValueError) as exc:
             raise fail(str(exc)) from None
         finally:
             ws.close()

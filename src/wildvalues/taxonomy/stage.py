@@ -113,3 +113,54 @@ def run(ws: Workspace, cfg: Config, *, progress: Progress = SILENT, client: LLMC
     started = time.perf_counter()
     summary = build_taxonomy(ws, cfg, client=client, progress=progress)
     return StageResult("taxonomy", summary, time.perf_counter() - started)
+
+
+# Tokens per call of the hierarchizer, measured on the paper-scale bench (docs/taxonomy.md: 154 calls,
+# 42,206 prompt + 13,188 completion tokens with the embedded 1.5B judge): the dry run's per-call average.
+PROMPT_TOKENS_PER_CALL = 274
+COMPLETION_TOKENS_PER_CALL = 86
+
+
+def estimate(ws: Workspace, cfg: Config, trees: list[str] | None = None) -> dict[str, Any]:
+    """``taxonomy build --dry-run``: the call budget of each tree (an upper bound: the hierarchizer never
+    passes ``calls_per_leaf`` x leaves) and its tokens at the measured per-call average."""
+    import math
+
+    from wildvalues.llm.base import ChatMessage, LLMRequest
+    from wildvalues.llm.estimate import LocalSpeed, measure_local_speed
+
+    store.require_features(ws)
+    tcfg = cfg.taxonomy
+    out: dict[str, Any] = {"dry_run": True, "naming": tcfg.naming, "trees": {}}
+    calls = 0
+    for tree in trees or list(tcfg.trees):
+        if tree == "tasks":
+            n = ws.con.execute("SELECT count(*) FROM features WHERE task IS NOT NULL AND trim(task) <> ''"
+                               ).fetchone()[0]
+            leaves = max(1, n // max(1, tcfg.conversations_per_base_task)) if n else 0
+        else:
+            leaves = len(store.label_weights(ws, tree)[0])
+        budget = 0 if tcfg.naming == "extractive" or leaves < 2 else math.ceil(tcfg.calls_per_leaf * leaves)
+        out["trees"][tree] = {"leaves": leaves, "llm_calls_at_most": budget}
+        calls += budget
+    prompt, completion = calls * PROMPT_TOKENS_PER_CALL, calls * COMPLETION_TOKENS_PER_CALL
+    llm: dict[str, Any] = {"backend": cfg.llm.backend, "calls_at_most": calls, "prompt_tokens": prompt,
+                           "completion_tokens": completion,
+                           "token_method": "per-call average of the paper-scale bench (docs/taxonomy.md)"}
+    price = cfg.llm.price_for(cfg.llm.model)
+    if price is not None:
+        from wildvalues.llm.client import request_dollars
+        from wildvalues.llm.config import PRICES_AS_OF
+
+        llm["dollars"] = round(request_dollars(cfg.llm, cfg.llm.model, prompt, completion), 4)
+        llm["prices_as_of"] = PRICES_AS_OF
+    if calls and cfg.llm.backend == "local":
+        values = ", ".join(["honesty", "transparency", "clarity", "accuracy"] * 12)
+        probe = LLMRequest(messages=(ChatMessage("user", f"Name the theme these values share: {values}"),),
+                           max_tokens=16)
+        speed: LocalSpeed | None = measure_local_speed(cfg.llm, probe)
+        if speed is not None:
+            llm["wall_seconds"] = round(prompt / speed.prompt_per_s + completion / speed.generate_per_s)
+            llm["speed"] = f"{speed.prompt_per_s:.0f} prompt + {speed.generate_per_s:.1f} generated tokens/s"
+    out["llm"] = llm
+    return out

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from wildvalues.stage import MissingInput
 from wildvalues.taxonomy.config import TaxonomyConfig
 from wildvalues.taxonomy.frozen import UNMAPPED, FrozenMapping
 from wildvalues.taxonomy.hierarchy import BaseItem, Hierarchy, HierarchySettings, build_hierarchy
@@ -32,13 +33,9 @@ CREATE TABLE IF NOT EXISTS label_paths (
 """
 
 
-class TaxonomyInputError(RuntimeError):
-    """The workspace lacks what the taxonomy stage reads."""
-
-
 def require_features(ws) -> None:
     if not ws.has_table("features"):
-        raise TaxonomyInputError(f"{ws.db_path}: no table 'features'; run `wildvalues extract` first")
+        raise MissingInput(ws.db_path, "table 'features'", "wildvalues extract")
 
 
 def label_weights(ws, column: str) -> tuple[dict[str, float], dict[str, int]]:

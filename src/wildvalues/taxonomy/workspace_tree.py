@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from wildvalues.stage import MissingInput
 from wildvalues.taxonomy import store
 from wildvalues.taxonomy.edits import apply_edits, read_edit_file
 from wildvalues.taxonomy.hierarchy import Hierarchy, Node
@@ -12,12 +13,12 @@ from wildvalues.taxonomy.hierarchy import Hierarchy, Node
 
 def load_workspace_tree(ws, tree: str) -> Hierarchy:
     if not ws.has_table("tree_nodes"):
-        raise LookupError(f"{ws.db_path}: no table 'tree_nodes'; run `wildvalues taxonomy build` first")
+        raise MissingInput(ws.db_path, "table 'tree_nodes'", "wildvalues taxonomy build")
     rows = ws.con.execute(
         "SELECT cluster_id, name, description, level, parent_cluster_id, pct_total_occurrences "
         "FROM tree_nodes WHERE tree = ? ORDER BY level, cluster_id", [tree]).fetchall()
     if not rows:
-        raise LookupError(f"{ws.db_path}: tree {tree!r} has no nodes; run `wildvalues taxonomy build` first")
+        raise MissingInput(ws.db_path, f"nodes of tree {tree!r}", "wildvalues taxonomy build")
     nodes = {cid: Node(cid, name, desc or "", level, float(pct or 0.0), parent)
              for cid, name, desc, level, parent, pct in rows}
     if len(nodes) != len(rows):

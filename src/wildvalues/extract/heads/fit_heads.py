@@ -1,6 +1,6 @@
 """Refit the extraction heads from the labelled training set (reproducible: fixed seeds, fixed folds).
 
-    .venv/bin/python src/wildvalues/extract/heads/fit_heads.py [/work/shared/eval/train.jsonl]
+    .venv/bin/python src/wildvalues/extract/heads/fit_heads.py [../shared/eval/train.jsonl]
 
 Writes ``heads_v2.json`` and ``knn_train_v2.npy`` (the training conversations' [user | assistant] embeddings,
 float16, for the kNN AI-value labels) next to this script and prints 5-fold cross-validated figures on the
@@ -24,6 +24,7 @@ from wildvalues.extract.gold import load_gold
 from wildvalues.extract.heads import HEADS_FILE, LinearHead
 from wildvalues.extract.signals import FEATURE_SPEC, signal_matrix
 from wildvalues.extract.transcript import truncated_turns
+from wildvalues.paths import shared_dir
 
 EMB = 384
 ALL = slice(0, None)
@@ -79,7 +80,8 @@ def fit_value_head(x: np.ndarray, label_sets: list[list[str]]) -> LinearHead:
     )
 
 
-def main(train_path: str = "/work/shared/eval/train.jsonl", out: Path = HEADS_FILE) -> None:
+def main(train_path: str | None = None, out: Path = HEADS_FILE) -> None:
+    train_path = train_path or str(shared_dir() / "eval" / "train.jsonl")
     import torch
 
     torch.set_num_threads(2)
