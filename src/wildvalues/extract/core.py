@@ -10,7 +10,7 @@ prompt per feature, as published. Results are keyed by conversation id; nothing 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from wildvalues.extract.signals import (
 )
 from wildvalues.extract.transcript import ConversationLike, Turn, render, truncated_turns
 from wildvalues.records import Features
+
+if TYPE_CHECKING:
+    from wildvalues.llm.base import LLMClient
 
 LIST_REMINDER = (
     "Answer again with only a comma-separated list of short value labels, or the single word none."
@@ -144,7 +147,7 @@ def _fast_one(
     )
 
 
-def _explicit_list(client: Any, prompts: PromptSet, feature: str, text: str, raw: dict[str, Any],
+def _explicit_list(client: LLMClient, prompts: PromptSet, feature: str, text: str, raw: dict[str, Any],
                    failures: dict[str, str]) -> Any:
     """Ask for one explicit-value list (human values or stated AI values), parsed and recorded."""
     outcome = generate_parsed(client, prompts.messages(feature, text), parse_label_list,

@@ -13,7 +13,7 @@ from typing import Any
 
 from wildvalues.extract.parse import ParseError
 from wildvalues.extract.prompts import PromptSet
-from wildvalues.llm.base import ChatMessage, LLMError, LLMRequest
+from wildvalues.llm.base import ChatMessage, LLMClient, LLMError, LLMRequest
 
 CONTRASTS = ("contrast_refusal", "contrast_values", "contrast_subjective")
 YES_NO = ("yes", "no")
@@ -37,7 +37,7 @@ def p_yes(logprobs: dict[str, float] | None) -> float:
 
 
 def contrast_scores(
-    client: Any,
+    client: LLMClient,
     prompts: PromptSet,
     transcript: str,
     tag: str = "extract",
@@ -63,7 +63,7 @@ def contrast_scores(
 
 
 def generate_parsed(
-    client: Any,
+    client: LLMClient,
     messages: tuple[ChatMessage, ...],
     parse: Callable[[str], Any],
     *,

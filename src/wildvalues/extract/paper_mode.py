@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wildvalues.extract.llm_features import generate_parsed
 from wildvalues.extract.parse import parse_label_list, parse_level, parse_response_type, parse_sentence
 from wildvalues.extract.prompts import PromptSet
 from wildvalues.extract.transcript import Turn, render
 from wildvalues.records import Features
+
+if TYPE_CHECKING:
+    from wildvalues.llm.base import LLMClient
 
 REMINDER = "Give your final answer again, inside <answer></answer> tags, with nothing else."
 _FEATURES = (  # name, parser, max_tokens
@@ -21,7 +24,7 @@ _FEATURES = (  # name, parser, max_tokens
 )
 
 
-def extract_paper(cid: str, turns: list[Turn], client: Any, prompts: PromptSet) -> Features:
+def extract_paper(cid: str, turns: list[Turn], client: LLMClient, prompts: PromptSet) -> Features:
     transcript = render(turns)
     values: dict[str, Any] = {}
     raw: dict[str, Any] = {}

@@ -108,7 +108,7 @@ def _rating(response: Any, mode: str = "scale") -> AuditVerdict:
     return AuditVerdict(int(digit), False) if digit else AuditVerdict(1, failed=True)
 
 
-def audit_verdicts(client: Any, clusters: Sequence[Any], mode: str = "scale") -> list[AuditVerdict]:
+def audit_verdicts(client: LLMClient, clusters: Sequence[Any], mode: str = "scale") -> list[AuditVerdict]:
     """One verdict per cluster (order kept); failed or unparseable answers are rating 1, ``failed=True``."""
     requests = [audit_request(_field(c, "name"), _field(c, "description"), mode) for c in clusters]
     if not requests:
@@ -116,7 +116,7 @@ def audit_verdicts(client: Any, clusters: Sequence[Any], mode: str = "scale") ->
     return [_rating(r, mode) for r in client.complete_many(requests)]
 
 
-def audit_clusters(client: Any, clusters: Sequence[Any], mode: str = "scale") -> list[int]:
+def audit_clusters(client: LLMClient, clusters: Sequence[Any], mode: str = "scale") -> list[int]:
     """Privacy rating 1 (identifies someone) .. 5 (nothing private) for each cluster's name+description.
 
     ``clusters`` are mappings or objects with ``name`` and ``description`` (e.g. ``tree_nodes`` rows).

@@ -19,9 +19,12 @@ import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from wildvalues.llm.base import ChatMessage, LLMError, LLMRequest
+
+if TYPE_CHECKING:
+    from wildvalues.llm.base import LLMClient
 
 PROMPT_VERSION = "taxonomy-v1"
 
@@ -68,7 +71,7 @@ def _bullets(items: Sequence[str]) -> str:
 class LLMNamer:
     """Asks the questions through an LLM client (``complete_many`` keeps request order)."""
 
-    def __init__(self, client: Any, tree: str = "ai_values", max_tokens: int = 700) -> None:
+    def __init__(self, client: LLMClient, tree: str = "ai_values", max_tokens: int = 700) -> None:
         self.client = client
         self.tree = tree
         self.max_tokens = max_tokens

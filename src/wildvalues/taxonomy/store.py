@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +19,9 @@ from wildvalues.taxonomy.config import TaxonomyConfig
 from wildvalues.taxonomy.frozen import UNMAPPED, FrozenMapping
 from wildvalues.taxonomy.hierarchy import BaseItem, Hierarchy, HierarchySettings, build_hierarchy
 from wildvalues.taxonomy.naming import ExtractiveNamer, LLMNamer, Proposal
+
+if TYPE_CHECKING:
+    from wildvalues.llm.base import LLMClient
 
 VALUE_TREES = {"ai_values": "ai_values", "human_values": "human_values"}
 
@@ -203,7 +206,7 @@ def _fill_conversation_counts(ws, tree: str) -> None:
           AND tree_nodes.cluster_id = counts.cluster_id""", [tree, tree])
 
 
-def make_namer(cfg: TaxonomyConfig, tree: str, client: Any):
+def make_namer(cfg: TaxonomyConfig, tree: str, client: LLMClient):
     if cfg.naming == "extractive" or client is None:
         return ExtractiveNamer(tree)
     return LLMNamer(client, tree)
