@@ -96,6 +96,10 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int | None, typer.Option(help="sampling seed")] = None,
         fmt: Annotated[str | None, typer.Option("--format", help="input format (default: detect)")] = None,
         limit: Annotated[int | None, typer.Option(help="extract at most N conversations")] = None,
+        profile: Annotated[str | None, typer.Option(
+            help="fast (no LLM; default), thorough (heads + judge) or paper (a prompt per feature)")] = None,
+        extract_all: Annotated[bool | None, typer.Option(
+            "--all/--screen", help="every feature for every conversation (default: subjective ones)")] = None,
         include_examples: Annotated[bool | None, typer.Option(
             "--include-examples/--no-examples", help="scrubbed snippets in the report")] = None,
         dry_run: Annotated[bool, typer.Option(
@@ -118,7 +122,8 @@ def register(app: typer.Typer) -> None:
             raise fail("give chat log files to read, or --demo for the embedded ShareGPT sample", 2)
         cfg = load_cli_config(config, {
             "ingest.paths": inputs, "ingest.sample": sample, "ingest.seed": seed, "ingest.format": fmt,
-            "extract.limit": limit, "report.include_examples": include_examples,
+            "extract.limit": limit, "extract.profile": profile, "extract.extract_all": extract_all,
+            "report.include_examples": include_examples,
         })
         with Workspace(workspace) as ws:
             try:

@@ -67,7 +67,7 @@ def client(workspace):
 
 
 def test_batch_is_keyed_typed_and_order_independent(client):
-    cfg = ExtractConfig()
+    cfg = ExtractConfig(extract_all=True)
     forward = extract_batch(CONVS, build_extractor(cfg, client))
     backward = extract_batch(list(reversed(CONVS)), build_extractor(cfg, client))
     assert [f.conversation_id for f in forward] == [c.conversation_id for c in CONVS]
@@ -95,7 +95,8 @@ def test_batch_is_keyed_typed_and_order_independent(client):
 def test_unparseable_output_is_retried_once_then_a_failure(workspace):
     backend = ScriptedBackend(lambda req: "???" if "task" not in req.tag else "Summarise a text.")
     client = get_client(LLMConfig(), workspace=workspace, backend=backend)
-    f = extract_batch([CONVS[0]], build_extractor(ExtractConfig(explicit_values_gate="all"), client))[0]
+    cfg = ExtractConfig(extract_all=True, explicit_values_gate="all")
+    f = extract_batch([CONVS[0]], build_extractor(cfg, client))[0]
     assert f.human_values == [] and "human_values" in f.failures
     assert "2 attempt" in f.failures["human_values"]
     assert len(f.raw_outputs["human_values"]) == 2
@@ -110,23 +111,40 @@ def test_ai_values_fuse_the_head_with_labels_of_similar_training_conversations()
     heads = load_heads()
     assert heads.knn is not None and 0 < heads.knn.weight < 1
     assert len(heads.knn.label_sets) == len(heads.knn.embeddings)
-    signals = signal_matrix([truncated_turns(c, ExtractConfig()) for c in CONVS[:2]])
+    signals = signal_matrix([truncated_turns(c, ExtractConfig(extract_all=True)) for c in CONVS[:2]])
     fused = heads.ai_value_scores(signals)
     head_only = set(heads.heads["ai_values"].classes)
     # labels seen fewer than 5 times in training have no head of their own; kNN can still propose them
     assert any(set(scores) - head_only for scores in fused)
     assert all(0.0 <= s <= 1.0 for scores in fused for s in scores.values())
-    f = extract_batch(CONVS[:2], build_extractor(ExtractConfig(), None))
+    f = extract_batch(CONVS[:2], build_extractor(ExtractConfig(extract_all=True), None))
     assert [x.ai_values[0] for x in f] == [max(s, key=s.__getitem__) for s in fused]
 
 
 def test_no_client_runs_heads_and_says_what_is_missing():
-    f = extract_batch([CONVS[1]], build_extractor(ExtractConfig(), None))[0]
+    fast = extract_batch([CONVS[1]], build_extractor(ExtractConfig(extract_all=True), None))[0]
+    assert fast.task is None and "fast profile" in fast.raw_outputs["llm"]
+    assert fast.response_type in RESPONSE_TYPES
+    cfg = ExtractConfig(extract_all=True, profile="thorough")
+    f = extract_batch([CONVS[1]], build_extractor(cfg, None))[0]
     assert f.task is None and "llm" in f.failures and f.response_type in RESPONSE_TYPES
 
 
+def test_screen_first_extracts_only_subjective_conversations(client):
+    screened = extract_batch(CONVS, build_extractor(ExtractConfig(profile="thorough"), client))
+    full = extract_batch(CONVS, build_extractor(ExtractConfig(profile="thorough", extract_all=True), client))
+    assert any(not f.subjective for f in full) and any(f.subjective for f in full)
+    for s, f in zip(screened, full, strict=True):
+        assert (s.subjective, s.subjectivity_level) == (f.subjective, f.subjectivity_level)
+        if f.subjective:
+            assert (s.response_type, s.ai_values, s.task) == (f.response_type, f.ai_values, f.task)
+        else:
+            assert (s.response_type, s.ai_values, s.task) == (None, [], None)
+            assert "screened" in s.raw_outputs
+
+
 def test_transcript_is_wrapped_and_cannot_close_the_wrapper():
-    text = render(truncated_turns(CONVS[3], ExtractConfig()))
+    text = render(truncated_turns(CONVS[3], ExtractConfig(extract_all=True)))
     assert text.startswith("<transcript>") and text.endswith("</transcript>")
     assert text.count("</transcript>") == 1
     messages = load_prompts("fast").messages("task", text)
@@ -172,7 +190,7 @@ def test_paper_mode_one_prompt_per_feature(workspace):
     }
     backend = ScriptedBackend(lambda req: answers[req.tag.rsplit(".", 1)[1]])
     client = get_client(LLMConfig(), workspace=workspace, backend=backend)
-    f = extract_batch([CONVS[0]], build_extractor(ExtractConfig(mode="paper"), client))[0]
+    f = extract_batch([CONVS[0]], build_extractor(ExtractConfig(extract_all=True, mode="paper"), client))[0]
     assert (f.subjectivity_level, f.subjective, f.response_type) == (3, True, "strong_resistance")
     assert f.ai_values == ["care"] and f.stated_ai_values == ["legal compliance"] and f.task == "Open a lock."
     assert len(backend.calls) == 6 and f.prompt_version.startswith("paper-")
@@ -186,6 +204,7 @@ def test_extract_workspace_refuses_raw_text_and_resumes(workspace):
         "INSERT INTO raw.messages VALUES ('a', 0, 'user', 'hi'), ('a', 1, 'assistant', 'hello')"
     )
     cfg = Config()
+    cfg.extract.profile = "thorough"
     client = get_client(LLMConfig(), workspace=workspace, backend=ScriptedBackend(script))
     with pytest.raises(MissingInput, match="wildvalues scrub"):
         stage.run(workspace, cfg, client=client)
@@ -247,6 +266,6 @@ def test_generated_task_with_private_details_is_withheld(workspace):
     leaky = "Email john.smith@example.com now."
     backend = ScriptedBackend(lambda req: "none" if "task" not in req.tag else leaky)
     client = get_client(LLMConfig(), workspace=workspace, backend=backend)
-    f = extract_batch([CONVS[1]], build_extractor(ExtractConfig(), client))[0]
+    f = extract_batch([CONVS[1]], build_extractor(ExtractConfig(extract_all=True), client))[0]
     assert f.task is None and "withheld" in f.failures["task"]
     assert "example.com" not in json.dumps(f.raw_outputs)

@@ -33,12 +33,14 @@ def test_dry_run_sends_nothing_and_counts_what_a_run_sends(workspace, shared_dir
     convs = _picked(shared_dir, 6)
     _scrubbed(workspace, convs)
     backend = ScriptedBackend(lambda req: "none" if "task" not in req.tag else "The user asks for advice.")
-    client = get_client(Config().llm, workspace=workspace, backend=backend)
-    estimate = stage.estimate(workspace, Config(), client=client, measure_speed=False)
+    cfg = Config()
+    cfg.extract.profile, cfg.extract.extract_all = "thorough", True
+    client = get_client(cfg.llm, workspace=workspace, backend=backend)
+    estimate = stage.estimate(workspace, cfg, client=client, measure_speed=False)
     assert backend.calls == [] and estimate["to_extract"] == len(convs) and estimate["dry_run"]
-    done = stage.run(workspace, Config(), client=client).summary
+    done = stage.run(workspace, cfg, client=client).summary
     assert estimate["llm"]["distinct"] == done["llm"]["calls"] == len(backend.calls)
-    again = stage.estimate(workspace, Config(), client=client, measure_speed=False)
+    again = stage.estimate(workspace, cfg, client=client, measure_speed=False)
     assert again["to_extract"] == 0 and again["llm"]["distinct"] == 0
 
 
@@ -51,6 +53,7 @@ def test_token_estimate_within_25_percent_of_a_real_run(workspace, shared_dir: P
     convs = _picked(shared_dir, 4)
     _scrubbed(workspace, convs)
     cfg = Config()
+    cfg.extract.profile, cfg.extract.extract_all = "thorough", True
     cfg.llm.model = SMALL_MODEL
     client = get_client(cfg.llm, workspace=workspace)
     try:

@@ -28,7 +28,8 @@ def local_client():
 def test_fast_mode_on_three_dev_conversations(shared_dir: Path, local_client):
     gold = load_gold(shared_dir / "eval" / "dev.jsonl")
     picked = [g for g in gold if g.source in ("xstest", "alpaca_eval")][:3]
-    features = extract_batch(picked, build_extractor(ExtractConfig(explicit_values_gate="off"), local_client))
+    cfg = ExtractConfig(extract_all=True, profile="thorough", explicit_values_gate="off")
+    features = extract_batch(picked, build_extractor(cfg, local_client))
     assert [f.conversation_id for f in features] == [g.id for g in picked]
     for f in features:
         assert f.response_type in RESPONSE_TYPES
@@ -47,7 +48,8 @@ def test_paper_mode_on_one_real_conversation(shared_dir: Path, local_client):
     picked = min(
         (g for g in gold if g.source == "xstest"), key=lambda g: sum(len(m.content) for m in g.messages)
     )
-    f = extract_batch([picked], build_extractor(ExtractConfig(mode="paper"), local_client))[0]
+    paper = ExtractConfig(extract_all=True, mode="paper")
+    f = extract_batch([picked], build_extractor(paper, local_client))[0]
     assert f.conversation_id == picked.id and f.prompt_version.startswith("paper-")
     features = ("subjectivity", "ai_values", "human_values", "response_type", "task", "stated_ai_values")
     for name in features:

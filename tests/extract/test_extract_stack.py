@@ -40,7 +40,8 @@ def scripted(workspace):
 
 def test_stacker_turns_the_contrast_into_the_subjectivity_decision(tmp_path, scripted):
     backend, client = scripted
-    cfg = ExtractConfig(stack_path=str(write_stacker(tmp_path, "scripted")), explicit_values_gate="off")
+    cfg = ExtractConfig(extract_all=True, stack_path=str(write_stacker(tmp_path, "scripted")),
+                        explicit_values_gate="off")
     features = extract_batch(CONVS, build_extractor(cfg, client))
     for f in features:  # contrast = P(yes|Q) - P(yes|not Q) = 1 - 0 -> z = 10 - 5 -> P = 0.993
         assert f.raw_outputs["contrasts"] == {"contrast_subjective": 1.0}
@@ -74,7 +75,8 @@ def test_failed_contrast_leaves_the_head_and_records_the_failure(tmp_path, works
         return "Help the user."
 
     client = get_client(LLMConfig(max_retries=0), workspace=workspace, backend=ScriptedBackend(broken))
-    cfg = ExtractConfig(stack_path=str(write_stacker(tmp_path, "scripted")), explicit_values_gate="off")
+    cfg = ExtractConfig(extract_all=True, stack_path=str(write_stacker(tmp_path, "scripted")),
+                        explicit_values_gate="off")
     f = extract_batch(CONVS[:1], build_extractor(cfg, client))[0]
     client.close()
     assert "contrast_subjective" in f.failures["contrasts"]
@@ -84,9 +86,10 @@ def test_failed_contrast_leaves_the_head_and_records_the_failure(tmp_path, works
 def test_heads_only_and_contrasts_off_never_ask(tmp_path, scripted):
     backend, client = scripted
     path = str(write_stacker(tmp_path, "scripted"))
-    heads_only = build_extractor(ExtractConfig(stack_path=path), None)
+    heads_only = build_extractor(ExtractConfig(extract_all=True, stack_path=path), None)
     assert "+stack" not in extract_batch(CONVS[:1], heads_only)[0].prompt_version
-    no_contrasts = build_extractor(ExtractConfig(stack_path=path, llm_contrasts=False), client)
+    no_contrasts = build_extractor(ExtractConfig(extract_all=True, stack_path=path, llm_contrasts=False),
+                                   client)
     f = extract_batch(CONVS[:1], no_contrasts)[0]
     assert "contrasts" not in f.raw_outputs and not [r for r in backend.calls if r.choices]
 
@@ -117,7 +120,7 @@ def test_stated_values_read_only_the_ais_principle_sentences(scripted):
     assert principle_excerpt([Turn("assistant", "def f(): pass")]) == "def f(): pass"  # no cue: the opening
     assert len(principle_excerpt([Turn("assistant", "I cannot do that. " * 500)], max_chars=300)) == 300
     backend, client = scripted
-    cfg = ExtractConfig(explicit_values_gate="all", llm_contrasts=False)
+    cfg = ExtractConfig(extract_all=True, explicit_values_gate="all", llm_contrasts=False)
     extract_batch(CONVS[:1], build_extractor(cfg, client))
     asked = next(r for r in backend.calls if r.tag == "extract.stated_ai_values").messages[-1].content
     assert "would be illegal" in asked and "neighbour's lock" not in asked  # the AI's words, not the user's

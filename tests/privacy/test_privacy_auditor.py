@@ -104,6 +104,17 @@ def test_auto_mode_picks_binary_for_the_local_backend() -> None:
     from wildvalues.config import Config
 
     cfg = Config()
+    assert resolve_mode(cfg) == "rules"  # the fast profile calls no LLM
+    cfg.extract.profile = "thorough"
     assert resolve_mode(cfg) == "binary"
     cfg.llm.backend = "anthropic"
     assert resolve_mode(cfg) == "scale"
+
+
+def test_rules_mode_withholds_names_with_personal_details() -> None:
+    from wildvalues.privacy.auditor import rule_verdicts
+
+    verdicts = rule_verdicts([{"name": "Honesty and Transparency", "description": "Being truthful."},
+                              {"name": "Writing to jane.doe@example.com", "description": ""},
+                              {"name": "Career advice", "description": "Call 415-555-0134 for help."}])
+    assert [v.rating for v in verdicts] == [5, 1, 1] and not any(v.failed for v in verdicts)

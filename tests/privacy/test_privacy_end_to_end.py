@@ -136,6 +136,7 @@ def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, echo: list[str]) -> tu
     conv_path, _ = write_corpus(tmp_path / "corpus")
     cfg = Config()
     cfg.ingest.paths = [str(conv_path)]
+    cfg.extract.profile, cfg.extract.extract_all = "thorough", True  # the echoing judge writes every label
     cfg.report.include_examples = True
     cfg.embed.model = "all-MiniLM-L6-v2"
     cfg.privacy.min_conversations, cfg.privacy.min_users = 2, 1  # let as much as possible reach the report

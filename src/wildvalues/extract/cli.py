@@ -23,8 +23,12 @@ from wildvalues.cli_common import (
 from wildvalues.stage import MissingInput
 
 ModeOpt = Annotated[
-    str | None, typer.Option("--mode", help="fast (default) or paper (one prompt per feature)")
+    str | None, typer.Option("--mode", help="paper = the paper profile (kept for older scripts)")
 ]
+ProfileOpt = Annotated[str | None, typer.Option(
+    "--profile", help="fast (heads, no LLM; default), thorough (heads + judge) or paper (one prompt each)")]
+AllOpt = Annotated[bool | None, typer.Option(
+    "--all/--screen", help="every feature for every conversation (default: only subjective ones)")]
 PromptsOpt = Annotated[
     Path | None, typer.Option("--prompts", help="folder of .txt templates overriding built-ins")
 ]
@@ -32,12 +36,12 @@ LimitOpt = Annotated[int | None, typer.Option("--limit", help="at most N convers
 
 
 def _config(config: Path | None, mode: str | None, prompts: Path | None, extra: dict | None = None):
-    from wildvalues.config import load_config
+    from wildvalues.cli_common import load_cli_config
 
     overrides = {"extract.mode": mode, "extract.prompts_dir": str(prompts) if prompts else None} | (
         extra or {}
     )
-    return load_config(config, overrides)
+    return load_cli_config(config, overrides)
 
 
 def register(app: typer.Typer) -> None:
@@ -45,6 +49,8 @@ def register(app: typer.Typer) -> None:
     def extract_command(
         workspace: WorkspaceOpt = DEFAULT_WS,
         limit: LimitOpt = None,
+        profile: ProfileOpt = None,
+        extract_all: AllOpt = None,
         mode: ModeOpt = None,
         prompts: PromptsOpt = None,
         config: ConfigOpt = None,
@@ -60,7 +66,8 @@ def register(app: typer.Typer) -> None:
         from wildvalues.extract import stage as extract_stage
         from wildvalues.extract.prompts import PromptError
 
-        cfg = _config(config, mode, prompts, {"extract.limit": limit,
+        cfg = _config(config, mode, prompts, {"extract.limit": limit, "extract.profile": profile,
+                                              "extract.extract_all": extract_all,
                                               "extract.allow_unscrubbed": allow_unscrubbed or None})
         with open_workspace(workspace) as ws:
             try:
@@ -90,8 +97,9 @@ def register(app: typer.Typer) -> None:
             typer.Option("--workspace", "-w", help="keep the LLM call cache here (reruns are free)"),
         ] = None,
         no_llm: Annotated[
-            bool, typer.Option("--no-llm", help="heads only (no task / explicit values)")
+            bool, typer.Option("--no-llm", help="heads only, whatever the profile")
         ] = False,
+        profile: ProfileOpt = None,
         save: Annotated[
             Path | None, typer.Option("--save", help="write the predicted features as JSONL")
         ] = None,
@@ -114,9 +122,10 @@ def register(app: typer.Typer) -> None:
                 gold = load_gold(gold_file, limit)
         except (OSError, ValueError, GoldFileError) as exc:
             raise fail(str(exc)) from exc
-        cfg = _config(config, mode, prompts)
+        # every feature is scored on every labelled conversation (no subjectivity screen)
+        cfg = _config(config, mode, prompts, {"extract.profile": profile, "extract.extract_all": True})
         ws = client = None
-        if not no_llm:
+        if not no_llm and cfg.extract.uses_llm:
             from wildvalues.llm import get_client
             from wildvalues.workspace import Workspace
 
@@ -126,7 +135,7 @@ def register(app: typer.Typer) -> None:
         try:
             extractor = build_extractor(cfg.extract, client)
             with progress_for("eval", as_json) as progress:
-                progress.start(f"extracting ({cfg.extract.mode})", total=len(gold))
+                progress.start(f"extracting ({cfg.extract.profile})", total=len(gold))
                 step = 1 if client is not None else 64  # heads alone run fastest in large batches
                 for start in range(0, len(gold), step):
                     features += extract_batch(gold[start : start + step], extractor)
@@ -153,7 +162,7 @@ def register(app: typer.Typer) -> None:
         result["llm"] = {
             k: accounting.get(k) for k in ("calls", "cached", "new", "failed") if k in accounting
         }
-        result["mode"], result["gold_file"] = cfg.extract.mode, str(gold_file)
+        result["profile"], result["gold_file"] = cfg.extract.profile, str(gold_file)
         if as_json:
             emit_summary(
                 "wildvalues eval",

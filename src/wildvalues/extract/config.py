@@ -1,11 +1,22 @@
 """Settings of the extraction stage (section ``[extract]`` of the config)."""
 
-from pydantic import BaseModel, Field
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+PROFILES = ("fast", "thorough", "paper")
 
 
 class ExtractConfig(BaseModel):
+    # fast: fitted heads over embeddings and cues, no LLM call per conversation (the embedded default);
+    # thorough: the same heads plus the judge (task sentence, explicit values, contrast log-probs);
+    # paper: one generated prompt per feature, as published (mode "paper")
+    profile: Literal["fast", "thorough", "paper"] = "fast"
+    # screen first, as the paper does: every conversation gets subjectivity; the other features only the
+    # subjective ones (True = every feature for every conversation: `extract --all`, and `eval`)
+    extract_all: bool = False
     mode: str = Field(
-        default="fast", description="fast (heads + short LLM calls) | paper (one prompt per feature)"
+        default="fast", description="heads path ('fast') | paper (one prompt per feature); set by profile"
     )
     prompts_dir: str | None = Field(
         default=None, description="folder of template files overriding the built-in ones"
@@ -41,3 +52,17 @@ class ExtractConfig(BaseModel):
     heads_path: str | None = Field(
         default=None, description="fitted heads JSON (default: the built-in heads_v2.json)"
     )
+
+    @model_validator(mode="after")
+    def _profile_sets_mode(self) -> "ExtractConfig":
+        """``mode = "paper"`` (the older setting) means the paper profile, and the paper profile that mode."""
+        if self.mode == "paper":
+            self.profile = "paper"
+        elif self.profile == "paper":
+            self.mode = "paper"
+        return self
+
+    @property
+    def uses_llm(self) -> bool:
+        """Whether extraction calls the judge per conversation (thorough and paper profiles)."""
+        return self.profile != "fast"

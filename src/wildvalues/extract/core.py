@@ -49,7 +49,7 @@ def extract_batch(conversations: Sequence[ConversationLike], extractor: Extracto
         if client is None:
             raise ValueError("paper mode needs an LLM client")
         return [
-            extract_paper(c.conversation_id, t, client, extractor.prompts)
+            extract_paper(c.conversation_id, t, client, extractor.prompts, screen=not cfg.extract_all)
             for c, t in zip(conversations, turns, strict=True)
         ]
     heads = extractor.heads
@@ -85,11 +85,6 @@ def _fast_one(
     p_subjective = _class_probs(heads, probs, "subjective", row)["True"]
     # task, contrasts and human values read the user's words only: one short prompt prefix, reused (KV cache)
     user_side = render([t for t in turns if t.role == "user"])
-    task = None
-    if client is not None and cfg.generate_task:
-        outcome = generate_parsed(client, prompts.messages("task", user_side), parse_sentence,
-                                  tag="extract.task", max_tokens=48, reminder=SENTENCE_REMINDER)
-        task = _record(outcome, "task", raw, failures)
     p_head = p_subjective
     if stacker is not None:
         outcome = contrast_scores(client, prompts, user_side, names=stacker.pairs)
@@ -110,6 +105,15 @@ def _fast_one(
         "p_head": round(p_head, 4),
         "levels": {k: round(v, 4) for k, v in levels.items()},
     }
+    if not subjective and not cfg.extract_all:  # screened out, as in the paper: values come from subjective
+        raw["screened"] = "not subjective: other features not extracted (extract.extract_all / --all)"
+        return Features(conversation_id=cid, subjectivity_level=level, subjective=False, raw_outputs=raw,
+                        prompt_version=extractor.version, extractor_model=extractor.name)
+    task = None
+    if client is not None and cfg.generate_task:
+        outcome = generate_parsed(client, prompts.messages("task", user_side), parse_sentence,
+                                  tag="extract.task", max_tokens=48, reminder=SENTENCE_REMINDER)
+        task = _record(outcome, "task", raw, failures)
     scores = value_scores[row]
     ranked = sorted(scores, key=lambda label: (-scores[label], label))[: cfg.max_ai_values]
     ai_values = [v for v in ranked if scores[v] >= cfg.min_ai_value_score] or ranked[:1]
@@ -128,6 +132,8 @@ def _fast_one(
             stated = _explicit_list(client, prompts, "stated_ai_values", excerpt, raw, failures)
         else:
             raw["stated_ai_values"] = f"not asked (explicit_values_gate={gate}: no statement of principle)"
+    elif cfg.profile == "fast":
+        raw["llm"] = "fast profile: no LLM call; task sentence and explicit values not generated"
     else:
         failures["llm"] = "no LLM client: task, human values and stated AI values not extracted"
     task, human_values, stated = _withhold_private(task, human_values or [], stated or [], raw, failures)

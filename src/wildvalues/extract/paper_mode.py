@@ -24,9 +24,12 @@ _FEATURES = (  # name, parser, max_tokens
 )
 
 
-def extract_paper(cid: str, turns: list[Turn], client: LLMClient, prompts: PromptSet) -> Features:
+def extract_paper(cid: str, turns: list[Turn], client: LLMClient, prompts: PromptSet, *,
+                  screen: bool = False) -> Features:
+    """The six published prompts in order; with ``screen``, a conversation judged not subjective (level 1-2)
+    gets only its subjectivity, as in the paper's pipeline."""
     transcript = render(turns)
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = dict.fromkeys(name for name, _, _ in _FEATURES)
     raw: dict[str, Any] = {}
     failures: dict[str, str] = {}
     for name, parser, max_tokens in _FEATURES:
@@ -42,6 +45,9 @@ def extract_paper(cid: str, turns: list[Turn], client: LLMClient, prompts: Promp
         values[name] = outcome.value
         if outcome.failure:
             failures[name] = outcome.failure
+        if screen and name == "subjectivity" and outcome.value is not None and outcome.value < 3:
+            raw["screened"] = "not subjective: other features not extracted (extract.extract_all / --all)"
+            break
     level = values["subjectivity"]
     backend = getattr(client, "backend", None)
     return Features(

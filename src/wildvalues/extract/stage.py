@@ -41,6 +41,13 @@ class ExtractionPlan:
                 "prompt_version": self.version}
 
 
+def _judge_name(cfg: Config, client: LLMClient | None) -> str | None:
+    """The judge whose stacker decides the record version: none in the fast profile."""
+    if not cfg.extract.uses_llm:
+        return None
+    return str(client.model) if client is not None else judge_model(cfg)
+
+
 def judge_model(cfg: Config) -> str:
     """The model name the configured client will report (known before the client is built)."""
     from wildvalues.llm.models import served_model_name
@@ -67,12 +74,15 @@ def run(ws: Workspace, cfg: Config, *, progress: Progress = SILENT, client: LLMC
     """Extract and write features batch by batch (resumable: each batch is written before the next)."""
     ecfg = cfg.extract
     started = time.perf_counter()
-    plan = plan_extraction(ws, cfg, str(client.model) if client is not None else judge_model(cfg))
-    summary = plan.summary(ecfg.mode)
-    with ws.run("extract", {"limit": ecfg.limit, "mode": ecfg.mode}, cfg.model_dump()) as run_record, \
-            client_for(cfg.llm, ws, run_record.run_id, given=client, needed=bool(plan.todo)) as judge:
+    client = client if ecfg.uses_llm else None  # the fast profile asks no judge
+    plan = plan_extraction(ws, cfg, _judge_name(cfg, client))
+    summary = plan.summary(ecfg.mode) | {"profile": ecfg.profile}
+    args = {"limit": ecfg.limit, "profile": ecfg.profile, "all": ecfg.extract_all}
+    with ws.run("extract", args, cfg.model_dump()) as run_record, \
+            client_for(cfg.llm, ws, run_record.run_id, given=client,
+                       needed=bool(plan.todo) and ecfg.uses_llm) as judge:
         extractor = build_extractor(ecfg, judge)
-        written = with_failures = 0
+        written = with_failures = screened = 0
         progress.start("extracting", total=len(plan.todo))
         for offset in range(0, len(plan.todo), ecfg.batch_size):
             batch = extract_batch(plan.todo[offset : offset + ecfg.batch_size], extractor)
@@ -81,11 +91,13 @@ def run(ws: Workspace, cfg: Config, *, progress: Progress = SILENT, client: LLMC
             write_features(ws, batch)
             written += len(batch)
             with_failures += sum(1 for f in batch if f.failures)
+            screened += sum(1 for f in batch if "screened" in f.raw_outputs)
             progress.advance(len(batch))
         accounting = judge.accounting() if judge is not None else {}
         elapsed = time.perf_counter() - started
         summary |= {
             "extracted": written,
+            "screened_out_not_subjective": screened,
             "with_failures": with_failures,
             "seconds": round(elapsed, 1),
             "s_per_conversation": round(elapsed / written, 2) if written else None,
@@ -110,13 +122,14 @@ def estimate(ws: Workspace, cfg: Config, *, client: LLMClient | None = None, mea
     from wildvalues.llm.callcache import CACHE_FILENAME, CallCache
     from wildvalues.llm.estimate import estimate_requests, measure_local_speed, recording_client
 
+    client = client if cfg.extract.uses_llm else None
     model = str(client.model) if client is not None else judge_model(cfg)
     backend_name = client.backend.name if client is not None else cfg.llm.backend
-    plan = plan_extraction(ws, cfg, model)
+    plan = plan_extraction(ws, cfg, _judge_name(cfg, client))
     step = max(1, len(plan.todo) // ESTIMATE_SAMPLE)
     sample = plan.todo[::step][:ESTIMATE_SAMPLE]
     recorder = recording_client(cfg.llm, model, _neutral_answer)
-    if sample:
+    if sample and cfg.extract.uses_llm:
         extract_batch(sample, build_extractor(cfg.extract, recorder))  # type: ignore[arg-type]
     cache = CallCache(ws.root / CACHE_FILENAME) if cfg.llm.call_cache else None
 
@@ -127,7 +140,8 @@ def estimate(ws: Workspace, cfg: Config, *, client: LLMClient | None = None, mea
     if measure_speed and cfg.llm.backend == "local" and recorder.requests:
         speed = measure_local_speed(cfg.llm, recorder.requests[0])
     scale = len(plan.todo) / len(sample) if sample else 0.0
-    out = plan.summary(cfg.extract.mode) | {"dry_run": True, "estimated_from": len(sample)}
+    out = plan.summary(cfg.extract.mode) | {"profile": cfg.extract.profile, "dry_run": True,
+                                            "estimated_from": len(sample)}
     out["llm"] = estimate_requests(recorder.requests, cfg.llm, model, scale=scale, cached=cached, speed=speed,
                                    backend=client.backend if client is not None else None)
     return out

@@ -126,11 +126,26 @@ def audit_clusters(client: LLMClient, clusters: Sequence[Any], mode: str = "scal
 
 
 def resolve_mode(cfg: Any) -> str:
-    """``privacy.audit_mode``: scale | binary | auto (binary on the local backend, scale elsewhere)."""
+    """``privacy.audit_mode``: scale | binary | rules | auto (rules in the fast profile, which calls no
+    LLM; else binary on the local backend, scale elsewhere)."""
     mode = cfg.privacy.audit_mode
     if mode == "auto":
+        if not cfg.extract.uses_llm:
+            return "rules"
         return "binary" if cfg.llm.backend == "local" else "scale"
     return mode
+
+
+def rule_verdicts(clusters: Sequence[Any]) -> list[AuditVerdict]:
+    """The auditor without a model: a name or description in which the PII recognizers find a person,
+    contact detail or identifier is rated 1 (withheld), anything else 5. Names in this mode are extractive
+    (members' own labels, already screened) or the paper's released ones."""
+    from wildvalues.privacy.leaks import find_pii_many
+
+    # name and description are checked apart: joined, a Title Case name reads as a person's name
+    names = find_pii_many([_field(c, "name") for c in clusters])
+    descriptions = find_pii_many([_field(c, "description") for c in clusters])
+    return [AuditVerdict(1 if n or d else 5) for n, d in zip(names, descriptions, strict=True)]
 
 
 def withhold_low_rated(clusters: Sequence[Any], ratings: Sequence[int], min_rating: int = 4
@@ -170,14 +185,15 @@ def audit_workspace(ws: Any, cfg: Any, client: LLMClient | None = None, min_leve
     nodes = ws.con.execute(
         "SELECT tree, cluster_id, name, description FROM tree_nodes WHERE level >= ? "
         "ORDER BY tree, cluster_id", [min_level]).fetchall()
+    mode = resolve_mode(cfg)
     with ws.run("audit", {"min_level": min_level}, cfg.model_dump()) as run, \
-            client_for(cfg.llm, ws, run.run_id, given=client) as judge:
-        mode = resolve_mode(cfg)
+            client_for(cfg.llm, ws, run.run_id, given=client, needed=mode != "rules") as judge:
         progress.start(f"rating {len(nodes)} cluster names", total=len(nodes))
-        verdicts = audit_verdicts(judge, [{"name": n[2], "description": n[3]} for n in nodes], mode)
+        clusters = [{"name": n[2], "description": n[3]} for n in nodes]
+        verdicts = rule_verdicts(clusters) if judge is None else audit_verdicts(judge, clusters, mode)
         progress.update(len(nodes))
-        accounting = judge.accounting()
-        model = judge.model
+        accounting = judge.accounting() if judge is not None else {}
+        model = judge.model if judge is not None else "pii-recognizers"
         ws.con.execute(AUDIT_DDL)
         rows = [(tree, cid, v.rating, v.failed, f"{PROMPT_VERSION}-{mode}", str(model), run.run_id)
                 for (tree, cid, _, _), v in zip(nodes, verdicts, strict=True)]

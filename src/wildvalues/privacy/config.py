@@ -52,8 +52,9 @@ class PrivacyConfig(BaseModel):
     min_users: int = 5  # u: ... and at least u distinct users when user ids are known
     min_audit_rating: int = Field(default=4, ge=1, le=5)  # auditor rating a cluster needs to be shown
     # scale: Clio's 1-5 rubric as one choice; binary: one yes/no question mapped to 1-5 (small local models
-    # do not follow the rubric, see privacy/auditor.py); auto: binary on the local backend, else scale
-    audit_mode: Literal["auto", "scale", "binary"] = "auto"
+    # do not follow the rubric, see privacy/auditor.py); rules: the PII recognizers, no LLM; auto: rules in
+    # the fast profile, else binary on the local backend and scale elsewhere
+    audit_mode: Literal["auto", "scale", "binary", "rules"] = "auto"
 
     @field_validator("entities", "public_domains", mode="before")
     @classmethod

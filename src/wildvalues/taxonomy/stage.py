@@ -41,9 +41,11 @@ def build_taxonomy(ws: Workspace, cfg: Config, client: LLMClient | None = None,
     if unknown:
         raise ValueError(f"unknown tree(s) {sorted(unknown)}; expected ai_values, human_values, tasks")
     summary: dict[str, Any] = {"embedding_model": cfg.embed.model, "naming": tcfg.naming, "trees": {}}
-    needs_llm = tcfg.naming != "extractive"
+    needs_llm = tcfg.naming != "extractive" and cfg.extract.uses_llm  # the fast profile asks no LLM
+    summary["naming"] = tcfg.naming if needs_llm else "extractive"
     with ws.run("taxonomy build", {"trees": trees}, cfg.model_dump()) as run, \
-            client_for(cfg.llm, ws, run.run_id, given=client, needed=needs_llm) as judge:
+            client_for(cfg.llm, ws, run.run_id, given=client if needs_llm else None,
+                       needed=needs_llm) as judge:
         embed_fn = _embed_fn(cfg.embed.model, cfg.embed.batch_size)
         for tree in trees:
             started = time.perf_counter()
