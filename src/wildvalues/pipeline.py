@@ -143,4 +143,4 @@ def register(app: typer.Typer) -> None:
         console.print(f"[bold green]report:[/] {report}")
 
 
-DEMO_SAMPLE = 60  # ShareGPT conversations the demo samples by default
+DEMO_SAMPLE = 1000  # ShareGPT conversations the demo samples by default
