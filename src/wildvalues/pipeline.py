@@ -61,7 +61,7 @@ def run_pipeline(ws: Workspace, cfg: Config, *, client: LLMClient | None = None,
     return results
 
 
-def dry_run(ws: Workspace, cfg: Config, *, quiet: bool = False) -> dict[str, Any]:
+def dry_run_pipeline(ws: Workspace, cfg: Config, *, quiet: bool = False) -> dict[str, Any]:
     """Ingest and scrub (local and free), then what extraction would send, counted and priced; the
     taxonomy's and auditor's calls depend on the labels extraction finds (bounds in the result)."""
     done = run_pipeline(ws, cfg, quiet=quiet, stages=STAGES[:2])
@@ -128,7 +128,8 @@ def register(app: typer.Typer) -> None:
         with Workspace(workspace) as ws:
             try:
                 if dry_run:
-                    emit_summary("wildvalues run --dry-run", dry_run(ws, cfg, quiet=as_json), as_json)
+                    estimate = dry_run_pipeline(ws, cfg, quiet=as_json)
+                    emit_summary("wildvalues run --dry-run", estimate, as_json)
                     return
                 results = run_pipeline(ws, cfg, quiet=as_json)
             except MissingInput as exc:
