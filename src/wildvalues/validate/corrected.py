@@ -189,10 +189,16 @@ def compute_corrected(data: Labelled, all_conversations: bool = False) -> pd.Dat
                 "n_labelled_in_denominator": float(len(labelled) if y_den is None else y_den.sum()),
                 "labelled_share": len(labelled) / len(ids) if ids else None,
                 "truth_from": data.truth_from,
-                "cite": CITE_PPI if ppi is not None else "naive (too few labelled conversations to correct)",
+                "cite": CITE_PPI if ppi is not None else _why_naive(len(labelled), y_den),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _why_naive(n_labelled: int, y_den: np.ndarray | None) -> str:
+    if n_labelled < MIN_LABELLED:
+        return f"naive (fewer than {MIN_LABELLED} labelled conversations)"
+    return "naive (no labelled conversation falls in this denominator)"
 
 
 def corrected_estimates(ws, run_id: str, all_conversations: bool = False) -> int | None:

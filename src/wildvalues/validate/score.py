@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,13 @@ CATEGORICAL: dict[str, tuple[tuple[Any, ...], str]] = {
 SET_FEATURES = ("ai_values", "human_values")
 
 
+def as_list(value: Any) -> list[str]:
+    """A label list from a record (list, numpy array from DuckDB, None or NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    return [str(v) for v in value]
+
+
 def feature_value(row: dict[str, Any], feature: str) -> Any:
     """One feature of an annotation or extractor record (None when not given)."""
     if feature == "subjective":
@@ -40,15 +48,16 @@ def feature_value(row: dict[str, Any], feature: str) -> Any:
         level = row.get("subjectivity_level")
         return None if level is None or pd.isna(level) else int(level)
     if feature == "human_values_present":
-        if row.get("subjectivity_level") is None and not row.get("response_type"):
+        level, rt = row.get("subjectivity_level"), row.get("response_type")
+        if (level is None or pd.isna(level)) and (rt is None or pd.isna(rt)):
             return None  # nothing annotated on this item
-        return bool(len(row.get("human_values") or []))
+        return bool(as_list(row.get("human_values")))
     value = row.get(feature)
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+    return None if value is None or pd.isna(value) else value
 
 
 def label_set(row: dict[str, Any], feature: str) -> set[str]:
-    return {normalise_label(v) for v in (row.get(feature) or []) if normalise_label(v)}
+    return {normalise_label(v) for v in as_list(row.get(feature)) if normalise_label(v)}
 
 
 @dataclass
@@ -80,7 +89,8 @@ def cohen_kappa(a: list[Any], b: list[Any], labels: tuple[Any, ...]) -> float | 
     if len(a) < 2:
         return None
     codes = {label: i for i, label in enumerate(labels)}
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with warnings.catch_warnings():  # undefined kappa (one class only) is reported as None below
+        warnings.simplefilter("ignore")
         value = cohen_kappa_score(
             [codes[x] for x in a], [codes[x] for x in b], labels=list(range(len(labels)))
         )
