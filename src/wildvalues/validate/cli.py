@@ -204,7 +204,7 @@ def register(app: typer.Typer) -> None:
         ws = open_workspace(workspace)
         try:
             result = score_workspace(ws)
-        except ValidationError as exc:
+        except (ValidationError, ImportError) as exc:
             raise fail(str(exc)) from exc
         finally:
             ws.close()

@@ -101,7 +101,11 @@ def krippendorff_alpha(
     raters: list[dict[str, dict]], feature: str, labels: tuple[Any, ...], level: str
 ) -> float | None:
     """Alpha across ``raters`` (dicts conversation -> record); None with fewer than 2 raters or no overlap."""
-    import krippendorff
+    try:
+        import krippendorff
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError("Krippendorff's alpha needs the `krippendorff` package: "
+                          "pip install 'wildvalues[validate]'") from exc
 
     if len(raters) < 2:
         return None
