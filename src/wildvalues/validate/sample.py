@@ -258,7 +258,8 @@ def write_pack(
         + ", ".join(RESPONSE_TYPES)
         + "), q/w/e/r subjectivity level 1-4, a = add AI value, "
         "h = add human value, n/p next/previous, x = export JSONL. Progress is kept in the browser.\n"
-        "Spreadsheet instead: fill items.csv (values separated by ';') and import it.\n"
+        "Spreadsheet instead: fill items.csv (values separated by ';', your id in the annotator column or "
+        "--annotator ID when importing) and import it.\n"
         "Then: wildvalues validate import FILE... -w STUDY\n",
         encoding="utf-8",
     )
