@@ -2,20 +2,21 @@
 
     OMP_NUM_THREADS=2 nice -n 10 .venv/bin/python bench/validation.py [--json OUT.json]
 
-* Unlabelled: all 2,312 conversations of HH-RLHF harmless-base test (``../shared/data``, the ``chosen`` side as
-  ``wildvalues ingest`` reads it), labelled by the embedded default's response-type head (no LLM: in fast mode
-  the response type is the head's argmax whatever the LLM does).
+* Unlabelled: all 2,312 rows of HH-RLHF harmless-base test (``../shared/data``; the ``chosen`` side, as
+  ``wildvalues ingest`` reads it: 2,309 distinct conversations), labelled by the embedded default's
+  response-type head (no LLM: in fast mode the response type is the head's argmax whatever the LLM does).
 * Labelled: the 520 HH-RLHF conversations of ``../shared/eval/train.jsonl`` (120) and ``train2.jsonl`` (400),
   matched to the 2,312 by their line in the file, with the gold response type as truth. Their predictions are
   made out of fold by heads that never saw them: the shipped heads were fitted on ``train.jsonl`` only, so
   train2's 400 are predicted by the shipped head, and train's 120 by the same head refitted without them
-  (5 folds, ``bench/extract_contrast.py``'s ``head_oof``). The same out-of-fold predictions replace the shipped
-  head's for those 520 among the 2,312, so one predictor labels everything.
+  (5 folds, ``bench/extract_contrast.py``'s ``head_oof``). The same out-of-fold predictions replace the
+  shipped head's for those 520 among the 2,312, so one predictor labels everything.
 * Reported: the naive share (the head's share of the 2,312, Wilson 95% CI), the PPI++ estimate and 95% CI, the
   labelled sample alone, the labelled share (520 / 2,312) and the head's accuracy on the 520.
 
 Caveat printed with the figures: the 520 are not a uniform random draw from the 2,312 (train2 picked
-multi-turn dialogues), which PPI assumes; the figure shows the size of the correction, not a certified interval.
+multi-turn dialogues), which PPI assumes; the figure shows the size of the correction, not a certified
+interval.
 """
 
 from __future__ import annotations
@@ -96,8 +97,12 @@ def main() -> None:
     labelled_pos, truth, oof_pred, origin = [], [], [], []
     sub = [i for i, c in enumerate(train) if c.source.startswith("hh-rlhf")]
     oof_classes, proba = head_oof(x_train, y_train, sub, kfold(sub, 0))
+    missing = []
     for j, i in enumerate(sub):
         line = int(_LINE.search(train[i].source_ref).group(1))
+        if line not in position:  # a line the reader rejected or de-duplicated
+            missing.append(train[i].id)
+            continue
         labelled_pos.append(position[line])
         truth.append(train[i].labels.response_type)
         oof_pred.append(oof_classes[np.argmax(proba[j])])
@@ -106,7 +111,11 @@ def main() -> None:
     x2 = signal_matrix([truncated_turns(c, cfg) for c in hh2], cfg.embed_model)
     pred2 = np.array(classes)[np.argmax(head.predict_proba(x2), 1)]
     for c, p in zip(hh2, pred2, strict=True):
-        labelled_pos.append(position[int(_LINE.search(c.source_ref).group(1))])
+        line = int(_LINE.search(c.source_ref).group(1))
+        if line not in position:
+            missing.append(c.id)
+            continue
+        labelled_pos.append(position[line])
         truth.append(c.labels.response_type)
         oof_pred.append(p)
         origin.append("train2 (shipped head, unseen)")
@@ -129,6 +138,7 @@ def main() -> None:
     figures = {
         "conversations": len(lines), "labelled": len(y), "labelled_share": round(len(y) / len(lines), 4),
         "labelled_by_origin": {o: origin.count(o) for o in sorted(set(origin))},
+        "labelled_not_found_in_file": missing,
         "true_share_in_labelled": round(float(y.mean()), 4),
         "head_share_in_labelled": round(float(f_lab.mean()), 4),
         "head_accuracy_on_labelled": [round(hits / len(y), 4), round(acc_low, 3), round(acc_high, 3)],
