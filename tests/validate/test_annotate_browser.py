@@ -56,7 +56,7 @@ def test_keyboard_labelling_and_export(tmp_path, workspace):
             kb.press("7")
             kb.press("q")
             kb.press("ArrowRight")
-            # item 3: mild support (2), level 4 (r), a human value typed in full, then one removed and re-added
+            # item 3: mild support (2), level 4 (r), a human value typed in full, a second one removed
             kb.press("2")
             kb.press("r")
             kb.press("h")
