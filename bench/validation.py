@@ -90,6 +90,12 @@ def main() -> None:
     print(f"signals + shipped head on {len(lines)}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
     train, train2 = load_gold(TRAIN_FILES[0]), load_gold(TRAIN_FILES[1])
+    refs = {}  # id -> "hh-rlhf/harmless-base/test.jsonl.gz line N" (GoldConversation keeps no source_ref)
+    for path in TRAIN_FILES:
+        for text in path.open(encoding="utf-8"):  # not splitlines(): U+2028 occurs inside strings
+            if text.strip():
+                row = json.loads(text)
+                refs[row["id"]] = row.get("source_ref", "")
     x_train = signal_matrix([truncated_turns(c, cfg) for c in train], cfg.embed_model)
     y_train = np.array([c.labels.response_type for c in train])
     head_oof, kfold = _head_oof()
@@ -99,7 +105,7 @@ def main() -> None:
     oof_classes, proba = head_oof(x_train, y_train, sub, kfold(sub, 0))
     missing = []
     for j, i in enumerate(sub):
-        line = int(_LINE.search(train[i].source_ref).group(1))
+        line = _gold_line(refs[train[i].id])
         if line not in position:  # a line the reader rejected or de-duplicated
             missing.append(train[i].id)
             continue
@@ -111,7 +117,7 @@ def main() -> None:
     x2 = signal_matrix([truncated_turns(c, cfg) for c in hh2], cfg.embed_model)
     pred2 = np.array(classes)[np.argmax(head.predict_proba(x2), 1)]
     for c, p in zip(hh2, pred2, strict=True):
-        line = int(_LINE.search(c.source_ref).group(1))
+        line = _gold_line(refs[c.id])
         if line not in position:
             missing.append(c.id)
             continue
@@ -120,6 +126,14 @@ def main() -> None:
         oof_pred.append(p)
         origin.append("train2 (shipped head, unseen)")
     labelled_pos = np.array(labelled_pos)
+    gold_by_pos = {position[_gold_line(refs[c.id])]: c for c in [*train, *hh2]
+                   if c.source.startswith("hh-rlhf") and _gold_line(refs[c.id]) in position}
+    mismatched = sum(  # the match by line number must pair the same dialogue: compare the opening words
+        1 for k in labelled_pos
+        if _opening(gold_by_pos[k].messages) != _opening(hh[lines[k]].messages)
+    )
+    if mismatched > 0.02 * len(labelled_pos):
+        raise SystemExit(f"{mismatched} of {len(labelled_pos)} labelled conversations differ from their line")
     if len(set(labelled_pos)) != len(labelled_pos):
         raise SystemExit("two labelled conversations matched the same HH-RLHF line")
     pred = pred.copy()
@@ -139,6 +153,7 @@ def main() -> None:
         "conversations": len(lines), "labelled": len(y), "labelled_share": round(len(y) / len(lines), 4),
         "labelled_by_origin": {o: origin.count(o) for o in sorted(set(origin))},
         "labelled_not_found_in_file": missing,
+        "labelled_opening_mismatch": mismatched,
         "true_share_in_labelled": round(float(y.mean()), 4),
         "head_share_in_labelled": round(float(f_lab.mean()), 4),
         "head_accuracy_on_labelled": [round(hits / len(y), 4), round(acc_low, 3), round(acc_high, 3)],
@@ -161,6 +176,16 @@ def main() -> None:
     )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
+
+
+def _gold_line(ref: str) -> int:
+    """The eval files count HH-RLHF lines from 0, ``wildvalues ingest`` from 1 (checked by the openings)."""
+    return int(_LINE.search(ref).group(1)) + 1
+
+
+def _opening(messages) -> str:
+    first = next((m.content for m in messages if m.role == "user"), "")
+    return " ".join(first.split())[:60].lower()
 
 
 def _est(e) -> dict:
