@@ -16,7 +16,7 @@ the corrected one estimates the same share among the conversations that truly be
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -35,26 +35,67 @@ CITE_PPI = "prediction-powered"
 
 
 @dataclass
-class Labelled:
-    """Per-conversation records: the extractor's (all N) and the truth (the labelled n, several raters)."""
+class Columns:
+    """Per-row labels as arrays (one row per conversation, or per rater and conversation for the truth)."""
 
-    extractor: pd.DataFrame  # conversation_id, subjective, response_type, ai (set), human (set)
-    truth: dict[str, list[dict[str, Any]]]  # conversation_id -> one record per rater
+    subjective: np.ndarray  # bool
+    response_type: np.ndarray  # object (str or None)
+    ai: list[frozenset[str]]
+    human: list[frozenset[str]]
+
+    has_human: np.ndarray = field(init=False)  # bool: the user states at least one value
+    mirrored: np.ndarray = field(init=False)  # bool: a human value is also among the AI values
+
+    def __post_init__(self) -> None:
+        self.has_human = np.fromiter((bool(h) for h in self.human), bool, len(self.human))
+        self.mirrored = np.fromiter(
+            (bool(h & a) for h, a in zip(self.human, self.ai, strict=True)), bool, len(self.ai)
+        )
+
+    def has_ai_value(self, value: str) -> np.ndarray:
+        return np.fromiter((value in a for a in self.ai), bool, len(self.ai))
+
+
+def make_columns(subjective: Any, response_type: Any, ai: Any, human: Any) -> Columns:
+    """Columns from parallel sequences; labels normalised as on import (once per distinct label)."""
+    norm: dict[str, str] = {}
+
+    def labels(values: Any) -> frozenset[str]:
+        if values is None or (isinstance(values, float) and np.isnan(values)):
+            return frozenset()
+        out = set()
+        for v in values:
+            if v not in norm:
+                norm[v] = normalise_label(str(v))
+            if norm[v]:
+                out.add(norm[v])
+        return frozenset(out)
+
+    return Columns(
+        np.asarray(subjective, bool),
+        np.asarray(response_type, dtype=object),
+        [labels(v) for v in ai],
+        [labels(v) for v in human],
+    )
+
+
+@dataclass
+class Labelled:
+    """The extractor's labels on all N conversations and the truth on the labelled ones (rows per rater)."""
+
+    ids: list[str]
+    extractor: Columns
+    truth_ids: list[str]  # conversation of each truth row (several rows when several raters)
+    truth: Columns
     weights: dict[str, float]
     truth_from: str
 
 
-Indicator = Callable[[dict[str, Any]], bool]
-
-
-def _record(subjective: bool, response_type: str | None, ai: Any, human: Any) -> dict[str, Any]:
-    ai_set = {normalise_label(v) for v in (ai if ai is not None else [])} - {""}
-    human_set = {normalise_label(v) for v in (human if human is not None else [])} - {""}
-    return {"subjective": bool(subjective), "response_type": response_type, "ai": ai_set, "human": human_set}
+Indicator = Callable[[Columns], np.ndarray]
 
 
 def load_labelled(ws) -> Labelled | None:
-    """Extractor records for every conversation plus truth on the annotated sample; None without a sample."""
+    """Extractor labels for every conversation plus truth on the annotated sample; None without a sample."""
     sample = load_sample(ws)
     annotations = load_annotations(ws)
     if sample.empty or annotations.empty or not ws.has_table("features"):
@@ -63,23 +104,30 @@ def load_labelled(ws) -> Labelled | None:
         "SELECT conversation_id, coalesce(subjective, false) AS subjective, response_type, ai_values, "
         "human_values FROM features ORDER BY conversation_id"
     ).df()
-    records = [
-        _record(r.subjective, r.response_type, r.ai_values, r.human_values) for r in feats.itertuples()
-    ]
-    extractor = pd.DataFrame({"conversation_id": feats["conversation_id"], "record": records})
     complete = annotations[annotations["response_type"].notna() & annotations["subjectivity_level"].notna()]
     complete = complete[complete["conversation_id"].isin(set(sample["conversation_id"]))]
     humans = complete[complete["kind"] == "human"]
     source, truth_from = (humans, "humans") if not humans.empty else (complete, "judge")
     if source.empty:
         return None
-    truth: dict[str, list[dict[str, Any]]] = {}
-    for r in source.itertuples():
-        truth.setdefault(r.conversation_id, []).append(
-            _record(int(r.subjectivity_level) >= 3, r.response_type, r.ai_values, r.human_values)
-        )
+    extractor = make_columns(
+        feats["subjective"], feats["response_type"], feats["ai_values"], feats["human_values"]
+    )
+    truth = make_columns(
+        source["subjectivity_level"].astype(int) >= 3,
+        source["response_type"],
+        source["ai_values"],
+        source["human_values"],
+    )
     weights = dict(zip(sample["conversation_id"], sample["weight"].astype(float), strict=True))
-    return Labelled(extractor, truth, weights, truth_from)
+    return Labelled(
+        feats["conversation_id"].tolist(),
+        extractor,
+        source["conversation_id"].tolist(),
+        truth,
+        weights,
+        truth_from,
+    )
 
 
 def headline_indicators(
@@ -87,35 +135,38 @@ def headline_indicators(
 ) -> list[tuple[str, str, str, Indicator, Indicator | None]]:
     """(estimate, scope, label, numerator, denominator) for every headline share the report shows."""
 
-    def in_pop(r: dict) -> bool:
-        return all_conversations or r["subjective"]
+    def in_pop(c: Columns) -> np.ndarray:
+        return np.ones(len(c.subjective), bool) if all_conversations else c.subjective
+
+    def support(c: Columns) -> np.ndarray:
+        return np.isin(c.response_type, SUPPORT)
 
     pop_scope = "all conversations" if all_conversations else "subjective conversations"
     out: list[tuple[str, str, str, Indicator, Indicator | None]] = [
-        ("subjective share", "all conversations", "subjective", lambda r: r["subjective"], None)
+        ("subjective share", "all conversations", "subjective", lambda c: c.subjective, None)
     ]
     for rt in RESPONSE_TYPES:
         out.append(
-            ("response type", pop_scope, rt, lambda r, rt=rt: in_pop(r) and r["response_type"] == rt, in_pop)
+            ("response type", pop_scope, rt, lambda c, rt=rt: in_pop(c) & (c.response_type == rt), in_pop)
         )
         out.append(
             (
                 "response type",
                 "user states values",
                 rt,
-                lambda r, rt=rt: in_pop(r) and bool(r["human"]) and r["response_type"] == rt,
-                lambda r: in_pop(r) and bool(r["human"]),
+                lambda c, rt=rt: in_pop(c) & c.has_human & (c.response_type == rt),
+                lambda c: in_pop(c) & c.has_human,
             )
         )
     for value in top_ai_values:
-        out.append(("AI value", pop_scope, value, lambda r, v=value: in_pop(r) and v in r["ai"], in_pop))
+        out.append(("AI value", pop_scope, value, lambda c, v=value: in_pop(c) & c.has_ai_value(v), in_pop))
     out.append(
         (
             "mirroring",
             "user states values",
             "mirrored",
-            lambda r: in_pop(r) and bool(r["human"] & r["ai"]),
-            lambda r: in_pop(r) and bool(r["human"]),
+            lambda c: in_pop(c) & c.mirrored,
+            lambda c: in_pop(c) & c.has_human,
         )
     )
     out.append(
@@ -123,40 +174,44 @@ def headline_indicators(
             "mirroring",
             "supportive replies",
             "mirrored",
-            lambda r: in_pop(r) and bool(r["human"] & r["ai"]) and r["response_type"] in SUPPORT,
-            lambda r: in_pop(r) and bool(r["human"]) and r["response_type"] in SUPPORT,
+            lambda c: in_pop(c) & c.mirrored & support(c),
+            lambda c: in_pop(c) & c.has_human & support(c),
         )
     )
     return out
 
 
-def top_ai_values(extractor: pd.DataFrame, all_conversations: bool, k: int = TOP_AI_VALUES) -> list[str]:
+def top_ai_values(extractor: Columns, all_conversations: bool, k: int = TOP_AI_VALUES) -> list[str]:
     counts: dict[str, int] = {}
-    for r in extractor["record"]:
-        if all_conversations or r["subjective"]:
-            for v in r["ai"]:
+    for in_pop, values in zip(extractor.subjective, extractor.ai, strict=True):
+        if all_conversations or in_pop:
+            for v in values:
                 counts[v] = counts.get(v, 0) + 1
     return [v for v, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
 
 
 def compute_corrected(data: Labelled, all_conversations: bool = False) -> pd.DataFrame:
     """One row per headline share: naive and prediction-powered estimates with 95% intervals (percent)."""
-    ids = data.extractor["conversation_id"].tolist()
-    records = data.extractor["record"].tolist()
-    position = {cid: i for i, cid in enumerate(ids)}
-    labelled = [cid for cid in data.truth if cid in position]
+    position = {cid: i for i, cid in enumerate(data.ids)}
+    keep = np.array([cid in position for cid in data.truth_ids], bool)
+    labelled = list(dict.fromkeys(c for c, k in zip(data.truth_ids, keep, strict=True) if k))
+    code = {cid: j for j, cid in enumerate(labelled)}
+    row_code = np.array([code.get(c, -1) for c in data.truth_ids], np.int64)
+    raters = np.bincount(row_code[keep], minlength=len(labelled)).astype(float)
     lab_idx = np.array([position[c] for c in labelled], dtype=np.int64)
     weights = np.array([data.weights.get(c, 1.0) for c in labelled])
+
+    def per_conversation(rows: np.ndarray) -> np.ndarray:  # mean over each conversation's raters
+        return np.bincount(row_code[keep], weights=rows[keep].astype(float), minlength=len(labelled)) / raters
+
     rows = []
     for estimate, scope, label, num, den in headline_indicators(
         top_ai_values(data.extractor, all_conversations), all_conversations
     ):
-        f_num = np.array([num(r) for r in records], float)
-        f_den = None if den is None else np.array([den(r) for r in records], float)
-        y_num = np.array([np.mean([num(t) for t in data.truth[c]]) for c in labelled])
-        y_den = (
-            None if den is None else np.array([np.mean([den(t) for t in data.truth[c]]) for c in labelled])
-        )
+        f_num = num(data.extractor).astype(float)
+        f_den = None if den is None else den(data.extractor).astype(float)
+        y_num = per_conversation(num(data.truth))
+        y_den = None if den is None else per_conversation(den(data.truth))
         naive = naive_share(f_num, f_den)
         if len(labelled) >= MIN_LABELLED and (y_den is None or y_den.sum() > 0):
             ppi = ppi_ratio(
@@ -170,7 +225,7 @@ def compute_corrected(data: Labelled, all_conversations: bool = False) -> pd.Dat
             )
         else:
             ppi = None
-        n_den = len(ids) if f_den is None else int(f_den.sum())
+        n_den = len(data.ids) if f_den is None else int(f_den.sum())
         rows.append(
             {
                 "estimate": estimate,
@@ -187,7 +242,7 @@ def compute_corrected(data: Labelled, all_conversations: bool = False) -> pd.Dat
                 "lam": np.nan if ppi is None else float(ppi.lam),
                 "n_labelled": len(labelled),
                 "n_labelled_in_denominator": float(len(labelled) if y_den is None else y_den.sum()),
-                "labelled_share": len(labelled) / len(ids) if ids else None,
+                "labelled_share": len(labelled) / len(data.ids) if data.ids else None,
                 "truth_from": data.truth_from,
                 "cite": CITE_PPI if ppi is not None else _why_naive(len(labelled), y_den),
             }
