@@ -17,8 +17,9 @@ from .conftest import build_study
 
 def test_estimate_cost_counts_tokens_and_dollars():
     cfg = LLMConfig(chars_per_token=4.0, prices={"big-judge": (3.0, 15.0, 0.3)})
-    req = LLMRequest(messages=(ChatMessage("system", "x" * 400), ChatMessage("user", "y" * 3600)),
-                     max_tokens=200)
+    req = LLMRequest(
+        messages=(ChatMessage("system", "x" * 400), ChatMessage("user", "y" * 3600)), max_tokens=200
+    )
     est = estimate_cost([req, req], cfg, backend="anthropic", model="big-judge-2025")
     # duplicates are one call; prompt = 4000 / 4 + 4 per message + 3 = 1011 tokens; completion <= 200
     assert est["new_calls"] == 1 and est["prompt_tokens"] == 1011 and est["completion_tokens_max"] == 200
@@ -59,3 +60,41 @@ def test_scripted_judge_labels_the_sample(workspace):
     result = score_workspace(workspace)
     assert "judge:scripted:scripted-judge" in result["features"]["response_type"]["extractor_vs"]
     assert result["features"]["response_type"]["krippendorff_alpha_humans"] is None  # no humans
+
+
+def test_cli_dry_run_prices_a_paid_judge_without_a_key(tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from wildvalues.cli import app
+    from wildvalues.workspace import Workspace
+
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    root = tmp_path / "s"
+    with Workspace(root) as ws:
+        build_study(ws, n=20)
+        sample_workspace(ws, n=4, seed=0, annotators=1)
+    result = CliRunner().invoke(
+        app,
+        [
+            "validate",
+            "judge",
+            "-w",
+            str(root),
+            "--backend",
+            "anthropic",
+            "--model",
+            "claude-3-5-sonnet-20241022",
+            "--dry-run",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    est = summary["estimate"]
+    assert summary["dry_run"] and est["new_calls"] == 24 and est["priced"] and est["dollars_max"] > 0
+    with Workspace(root) as ws:  # nothing was labelled or sent
+        assert not ws.has_table("validation_annotations")
+    missing_model = CliRunner().invoke(app, ["validate", "judge", "-w", str(root), "--backend", "openai"])
+    assert missing_model.exit_code == 1 and "--model" in missing_model.output
