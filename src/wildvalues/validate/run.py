@@ -23,6 +23,7 @@ from wildvalues.validate.sample import (
 from wildvalues.workspace import Workspace
 
 VALIDATION_TABLE = "an_validation"
+JUDGE_BATCH = 10
 
 
 class ValidationError(ValueError):
@@ -144,13 +145,20 @@ def judge_workspace(
             from wildvalues.llm import get_client
 
             client = get_client(llm, workspace=ws, run_id=run.run_id)
-        try:
-            labels = judge_conversations(conversations, client, cfg.extract, prompts, progress)
+        labels, written = [], 0
+        try:  # stored every JUDGE_BATCH conversations: a budget stop or a crash keeps what was labelled
+            for start in range(0, len(conversations), JUDGE_BATCH):
+                batch = judge_conversations(
+                    conversations[start : start + JUDGE_BATCH], client, cfg.extract, prompts
+                )
+                written += store_annotations(ws, [(a, f"judge run {run.run_id}") for a in batch], run.run_id)
+                labels += batch
+                if progress:
+                    progress(len(labels), len(conversations))
         finally:
             accounting = client.accounting()
             if own:
                 client.close()
-        written = store_annotations(ws, [(a, f"judge run {run.run_id}") for a in labels], run.run_id)
         failed = sum(1 for a in labels if a.response_type is None or a.subjectivity_level is None)
         summary |= {
             "labelled": written,
