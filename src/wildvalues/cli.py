@@ -13,6 +13,7 @@ from wildvalues.pipeline import register as register_run
 from wildvalues.privacy import cli as privacy_cli
 from wildvalues.report import cli as report_cli
 from wildvalues.taxonomy import cli as taxonomy_cli
+from wildvalues.validate import cli as validate_cli
 
 app = typer.Typer(
     name="wildvalues",
@@ -36,7 +37,8 @@ def _root(
     """wildvalues: ingest -> scrub -> extract -> screen -> taxonomy -> audit -> analyze -> report."""
 
 
-for module in (ingest_cli, privacy_cli, extract_cli, taxonomy_cli, analyze_cli, report_cli, llm_cli):
+for module in (ingest_cli, privacy_cli, extract_cli, taxonomy_cli, analyze_cli, report_cli, llm_cli,
+               validate_cli):
     module.register(app)
 register_run(app)
 

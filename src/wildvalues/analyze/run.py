@@ -139,9 +139,15 @@ def analyze_workspace(
         con = ws.con.cursor()
         rows = {name: _write(con, name, tables.get(name), run.run_id) for name in TABLES}
         con.close()
+        # validation kit (issue 14): corrected estimates when an annotated random sample exists
+        from wildvalues.validate.corrected import corrected_estimates
+
+        corrected_rows = corrected_estimates(ws, run.run_id, cfg.all_conversations)
+        if corrected_rows is not None:
+            rows["an_corrected"] = corrected_rows
         exported = time.perf_counter()
         if cfg.export_parquet:
-            for name in TABLES:
+            for name in TABLES + (("an_corrected",) if corrected_rows is not None else ()):
                 ws.export_parquet(name)
         finished = time.perf_counter()
         tests = tables["an_association_tests"]

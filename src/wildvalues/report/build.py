@@ -26,6 +26,7 @@ from wildvalues.report.config import ReportConfig
 from wildvalues.report.data import ReportData, load_report_data
 from wildvalues.report.exports import build_manifest, write_exports, write_manifest
 from wildvalues.report.tables import PLOTLY_CONFIG, Section, fmt_num
+from wildvalues.validate.report_section import trust_section
 from wildvalues.workspace import Workspace
 
 
@@ -66,6 +67,7 @@ SECTION_TABLES = {
     "stated": ("an_stated_vs_demonstrated",),
     "cv": ("an_context_variation",),
     "alerts": ("an_alerts",),
+    "trust": ("an_corrected", "an_validation"),  # validation kit (issue 14)
 }
 
 
@@ -90,6 +92,7 @@ def build_sections(data: ReportData, cfg: ReportConfig) -> list[Section]:
         behaviour.stated_section(data, cfg),
         behaviour.context_variation_section(data, cfg),
         behaviour.alerts_section(data, cfg),
+        trust_section(data),  # validation kit (issue 14)
         behaviour.notes_section(data),
     ]
     for section in sections:

@@ -1,0 +1,1 @@
+"""Validation kit: a labelled random sample, agreement figures and prediction-powered estimates."""
