@@ -7,26 +7,29 @@ import pytest
 from wildvalues.config import Config
 from wildvalues.llm import LLMConfig, get_client
 from wildvalues.llm.base import ChatMessage, LLMRequest
+from wildvalues.llm.estimate import estimate_requests
 from wildvalues.llm.testing import ScriptedBackend
 from wildvalues.validate.annotations import load_annotations
-from wildvalues.validate.judge import estimate_cost
 from wildvalues.validate.run import judge_workspace, sample_workspace, score_workspace
 
 from .conftest import build_study
 
 
 def test_estimate_cost_counts_tokens_and_dollars():
-    cfg = LLMConfig(chars_per_token=4.0, prices={"big-judge": (3.0, 15.0, 0.3)})
+    cfg = LLMConfig(backend="anthropic", chars_per_token=4.0, prices={"big-judge": (3.0, 15.0, 0.3)})
     req = LLMRequest(
         messages=(ChatMessage("system", "x" * 400), ChatMessage("user", "y" * 3600)), max_tokens=200
     )
-    est = estimate_cost([req, req], cfg, backend="anthropic", model="big-judge-2025")
+    est = estimate_requests([req, req], cfg, "big-judge-2025")
     # duplicates are one call; prompt = 4000 / 4 + 4 per message + 3 = 1011 tokens; completion <= 200
     assert est["new_calls"] == 1 and est["prompt_tokens"] == 1011 and est["completion_tokens_max"] == 200
     assert est["dollars_max"] == pytest.approx((1011 * 3.0 + 200 * 15.0) / 1e6, abs=1e-4)
-    cached = estimate_cost([req], cfg, backend="anthropic", model="big-judge-2025", is_cached=lambda k: True)
+    assert est["completion_tokens"] == 100 and est["prices_as_of"]  # expected: half the cap
+    cached = estimate_requests([req], cfg, "big-judge-2025", cached=lambda r: True)
     assert cached["new_calls"] == 0 and cached["dollars_max"] == 0
-    assert estimate_cost([req], cfg, backend="local", model="tiny")["dollars_max"] == 0  # no price: free
+    local = LLMConfig(chars_per_token=4.0)
+    tiny = estimate_requests([req], local, "tiny", backend=ScriptedBackend(lambda r: "ok", model="tiny"))
+    assert tiny["dollars"] == 0 and tiny["token_method"] == "chars/4.0"  # no price, no tokenizer: free
 
 
 ANSWERS = {
@@ -93,7 +96,7 @@ def test_cli_dry_run_prices_a_paid_judge_without_a_key(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     est = summary["estimate"]
-    assert summary["dry_run"] and est["new_calls"] == 24 and est["priced"] and est["dollars_max"] > 0
+    assert summary["dry_run"] and est["new_calls"] == 24 and est["prices_as_of"] and est["dollars_max"] > 0
     with Workspace(root) as ws:  # nothing was labelled or sent
         assert not ws.has_table("validation_annotations")
     missing_model = CliRunner().invoke(app, ["validate", "judge", "-w", str(root), "--backend", "openai"])

@@ -167,7 +167,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """A second, stronger judge labels the sample with the paper's prompts (cached, budgeted)."""
         from wildvalues.llm.base import BudgetExceeded
-        from wildvalues.llm.preflight import print_estimate
         from wildvalues.validate.run import ValidationError, judge_workspace
 
         if backend is not None and backend not in BACKENDS:
@@ -187,8 +186,8 @@ def register(app: typer.Typer) -> None:
         ws = open_workspace(workspace)
         try:
             summary = judge_workspace(ws, cfg, dry_run=True, limit=limit)
-            print_estimate({**summary["estimate"], "distinct": summary["estimate"]["requests"]}, console)
             if not dry_run:
+                emit_summary("validate judge: estimate before anything is sent", summary["estimate"], False)
                 summary = judge_workspace(ws, cfg, limit=limit)
         except (ValidationError, BudgetExceeded) as exc:
             raise fail(str(exc)) from exc

@@ -2,13 +2,13 @@
 
 Its labels are stored as annotations of annotator ``judge:<backend>:<model>`` and scored like a person's; they
 serve as the truth for the corrected estimates only when no human labelled the sample. Calls go through
-``wildvalues.llm`` (cached in the workspace, budgeted, accounted). :func:`estimate_cost` is the dry-run
-estimate, kept free of any backend so other commands can reuse it.
+``wildvalues.llm`` (cached in the workspace, budgeted, accounted); the dry run prices the exact first-attempt
+requests with :func:`wildvalues.llm.estimate.estimate_requests`, as every other ``--dry-run`` does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from wildvalues.extract.config import ExtractConfig
@@ -17,55 +17,10 @@ from wildvalues.extract.paper_mode import extract_paper
 from wildvalues.extract.prompts import PromptSet, load_prompts
 from wildvalues.extract.store import TextConversation
 from wildvalues.extract.transcript import render, truncated_turns
-from wildvalues.llm.base import LLMRequest
-from wildvalues.llm.client import request_dollars
-from wildvalues.llm.config import LLMConfig
+from wildvalues.llm.base import LLMClient, LLMRequest
 from wildvalues.validate.annotations import JUDGE_PREFIX, Annotation
 
 FEATURES_USED = ("subjectivity", "ai_values", "human_values", "response_type", "task", "stated_ai_values")
-
-
-def estimate_cost(
-    requests: Sequence[LLMRequest],
-    cfg: LLMConfig,
-    *,
-    backend: str,
-    model: str,
-    is_cached: Callable[[str], bool] | None = None,
-) -> dict[str, Any]:
-    """Calls, tokens and dollars that ``requests`` would cost on ``backend``/``model`` (no backend needed).
-
-    Prompt tokens are characters / ``cfg.chars_per_token`` plus a few per message (as ``LLMClient.estimate``);
-    completion tokens are each request's ``max_tokens`` (an upper bound); dollars come from the price table
-    (``cfg.prices``; 0 for local or unknown models). Requests whose cache key ``is_cached`` are free.
-    """
-    seen: set[str] = set()
-    calls = cached = prompt = completion = 0
-    for req in requests:
-        key = req.cache_key(backend, model)
-        if key in seen:
-            continue
-        seen.add(key)
-        if is_cached is not None and is_cached(key):
-            cached += 1
-            continue
-        calls += 1
-        prompt += (
-            int(sum(len(m.content) for m in req.messages) / cfg.chars_per_token) + 4 * len(req.messages) + 3
-        )
-        completion += req.max_tokens
-    return {
-        "backend": backend,
-        "model": model,
-        "requests": len(requests),
-        "cached": cached,
-        "new_calls": calls,
-        "prompt_tokens": prompt,
-        "completion_tokens_max": completion,
-        "dollars_max": round(request_dollars(cfg, model, prompt, completion), 4),
-        "priced": cfg.price_for(model) is not None,
-        "note": "first attempts only: an unparseable answer costs one more call with a reminder",
-    }
 
 
 def judge_requests(
@@ -93,7 +48,7 @@ def annotator_id(backend: str, model: str) -> str:
 
 def judge_conversations(
     conversations: list[TextConversation],
-    client: Any,
+    client: LLMClient,
     cfg: ExtractConfig,
     prompts: PromptSet | None = None,
     progress: Callable[[int, int], None] | None = None,

@@ -105,9 +105,11 @@ def judge_workspace(
 ) -> dict[str, Any]:
     """Label the sample with ``cfg.llm`` (paper prompts); ``dry_run`` returns the cost estimate only."""
     from wildvalues.extract.prompts import load_prompts
+    from wildvalues.llm import client_for
     from wildvalues.llm.callcache import CACHE_FILENAME, CallCache
+    from wildvalues.llm.estimate import estimate_requests
     from wildvalues.llm.models import served_model_name
-    from wildvalues.validate.judge import annotator_id, estimate_cost, judge_conversations, judge_requests
+    from wildvalues.validate.judge import annotator_id, judge_conversations, judge_requests
 
     sample = load_sample(ws)
     if sample.empty:
@@ -121,13 +123,14 @@ def judge_workspace(
     )
     backend = client.backend.name if client is not None else llm.backend
     cache = CallCache(ws.root / CACHE_FILENAME) if llm.call_cache else None
-    estimate = estimate_cost(
+    estimate = estimate_requests(
         judge_requests(conversations, prompts, cfg.extract),
         llm,
-        backend=backend,
-        model=model,
-        is_cached=(lambda key: cache.get(key) is not None) if cache else None,
+        model,
+        backend=client.backend if client is not None else None,
+        cached=(lambda req: cache.get(req.cache_key(backend, model)) is not None) if cache else None,
     )
+    estimate["note"] = "first attempts only: an unparseable answer costs one more call with a reminder"
     if cache is not None:
         cache.close()
     summary: dict[str, Any] = {
@@ -139,26 +142,19 @@ def judge_workspace(
         return summary | {"dry_run": True}
     with ws.run(
         "validate judge", {"limit": limit, "backend": backend, "model": model}, cfg.model_dump()
-    ) as run:
-        own = client is None
-        if own:
-            from wildvalues.llm import get_client
-
-            client = get_client(llm, workspace=ws, run_id=run.run_id)
+    ) as run, client_for(llm, ws, run.run_id, given=client) as judge:
         labels, written = [], 0
         try:  # stored every JUDGE_BATCH conversations: a budget stop or a crash keeps what was labelled
             for start in range(0, len(conversations), JUDGE_BATCH):
                 batch = judge_conversations(
-                    conversations[start : start + JUDGE_BATCH], client, cfg.extract, prompts
+                    conversations[start : start + JUDGE_BATCH], judge, cfg.extract, prompts
                 )
                 written += store_annotations(ws, [(a, f"judge run {run.run_id}") for a in batch], run.run_id)
                 labels += batch
                 if progress:
                     progress(len(labels), len(conversations))
         finally:
-            accounting = client.accounting()
-            if own:
-                client.close()
+            accounting = judge.accounting()
         failed = sum(1 for a in labels if a.response_type is None or a.subjectivity_level is None)
         summary |= {
             "labelled": written,
