@@ -9,7 +9,6 @@ requests with :func:`wildvalues.llm.estimate.estimate_requests`, as every other 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from wildvalues.extract.config import ExtractConfig
 from wildvalues.extract.paper_mode import _FEATURES as PAPER_FEATURES
