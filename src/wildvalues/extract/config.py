@@ -37,5 +37,5 @@ class ExtractConfig(BaseModel):
     embed_model: str = "all-MiniLM-L6-v2"
     allow_unscrubbed: bool = False
     heads_path: str | None = Field(
-        default=None, description="fitted heads JSON (default: the built-in heads_v2.json)"
+        default=None, description="fitted heads JSON (default: the built-in heads_v3.json)"
     )

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from wildvalues.extract.config import ExtractConfig
+from wildvalues.extract.explicit_values import fill_explicit, predict_explicit
 from wildvalues.extract.heads import HeadSet, load_heads
 from wildvalues.extract.llm_features import Outcome, contrast_scores, generate_parsed
 from wildvalues.extract.parse import parse_label_list, parse_sentence
@@ -69,8 +70,11 @@ def extract_batch(
     signals = signal_matrix(turns, heads.embed_model) if turns else np.zeros((0, 0))
     probs = {name: head.predict_proba(signals) for name, head in heads.heads.items()} if turns else {}
     value_scores = heads.ai_value_scores(signals) if turns else []
+    # issue 12: human / stated AI values without the LLM (extract/explicit_values.py)
+    explicit = predict_explicit(_heads_path(cfg), turns, signals) if turns else []
     return [
-        _fast_one(c.conversation_id, t, i, probs, value_scores, heads, stacker, client, prompts, cfg)
+        _fast_one(c.conversation_id, t, i, probs, value_scores, heads, stacker, client, prompts, cfg,
+                  explicit[i])
         for i, (c, t) in enumerate(zip(conversations, turns, strict=True))
     ]
 
@@ -116,6 +120,7 @@ def _fast_one(
     client: Any,
     prompts: PromptSet,
     cfg: ExtractConfig,
+    explicit: dict[str, tuple[list[str], float]] | None = None,
 ) -> Features:
     raw: dict[str, Any] = {}
     failures: dict[str, str] = {}
@@ -168,7 +173,11 @@ def _fast_one(
         else:
             raw["stated_ai_values"] = f"not asked (explicit_values_gate={gate}: no statement of principle)"
     else:
-        failures["llm"] = "no LLM client: task, human values and stated AI values not extracted"
+        failures["llm"] = "no LLM client: task not written" + (
+            "" if explicit else ", human values and stated AI values not extracted")
+    if explicit:  # issue 12: the heads' explicit values fill what the LLM left empty or was not asked
+        human_values = fill_explicit("human_values", human_values, explicit, raw, failures)
+        stated = fill_explicit("stated_ai_values", stated, explicit, raw, failures)
     task, human_values, stated = _withhold_private(task, human_values or [], stated or [], raw, failures)
     return Features(
         conversation_id=cid,

@@ -1,0 +1,70 @@
+"""Speed of the fast path: every per-conversation feature without the LLM (embeddings included).
+
+    .venv/bin/python bench/fast_path.py [GOLD.jsonl] [--batch 64] [--repeat 1]
+
+Runs ``extract_batch(convs, client=None, cfg)`` (heads: response type, subjectivity, AI values, human values,
+stated AI values) on the conversations of GOLD (default ``<root>/../shared/eval/dev.jsonl``) in batches as
+``wildvalues eval --no-llm`` does, with a fresh, empty embedding cache (``WILDVALUES_CACHE`` points at a
+temporary folder, so every text is embedded), after one warm-up batch that loads the models. Prints seconds
+per conversation, the torch threads and the load average (the machine may be shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("gold", nargs="?", type=Path, default=ROOT.parent / "shared" / "eval" / "dev.jsonl")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+    models = Path(os.environ.get("WILDVALUES_CACHE", Path.home() / ".cache" / "wildvalues"))
+    scratch = Path(tempfile.mkdtemp(prefix="wv-fastpath-"))
+    if (models / "models").exists():  # the pinned models, but no cached embeddings
+        (scratch / "models").symlink_to(models / "models")
+    os.environ["WILDVALUES_CACHE"] = str(scratch)
+    os.environ.setdefault("WILDVALUES_TORCH_THREADS", "2")
+    import torch
+
+    from wildvalues.extract.config import ExtractConfig
+    from wildvalues.extract.core import extract_batch
+    from wildvalues.extract.gold import load_gold
+
+    cfg = ExtractConfig()
+    gold = load_gold(args.gold)
+    try:
+        extract_batch(gold[:2], None, cfg)  # warm-up: loads the encoder and the heads
+        load_before = os.getloadavg()[0]
+        timings = []
+        for round_ in range(args.repeat):
+            shutil.rmtree(scratch / "embed", ignore_errors=True)
+            started = time.perf_counter()
+            features = []
+            for start in range(0, len(gold), args.batch):
+                features += extract_batch(gold[start : start + args.batch], None, cfg)
+            timings.append((time.perf_counter() - started) / len(gold))
+            filled = {
+                name: sum(bool(getattr(f, name)) for f in features)
+                for name in ("ai_values", "human_values", "stated_ai_values")
+            }
+            print(f"round {round_ + 1}: {timings[-1]:.3f} s per conversation over {len(gold)} ({filled})")
+        print(
+            f"fast path: best {min(timings):.3f} s per conversation; "
+            f"torch threads {torch.get_num_threads()}, "
+            f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} (2 cores)"
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
