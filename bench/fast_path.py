@@ -6,7 +6,8 @@ Runs ``extract_batch(convs, client=None, cfg)`` (heads: response type, subjectiv
 stated AI values) on the conversations of GOLD (default ``<root>/../shared/eval/dev.jsonl``) in batches as
 ``wildvalues eval --no-llm`` does, with a fresh, empty embedding cache (``WILDVALUES_CACHE`` points at a
 temporary folder, so every text is embedded), after one warm-up batch that loads the models. Prints seconds
-per conversation, the torch threads and the load average (the machine may be shared).
+per conversation (and how much of it the signal row takes), the torch threads and the load average
+(the machine may be shared).
 """
 
 from __future__ import annotations
@@ -41,26 +42,41 @@ def main() -> None:
 
     cfg = ExtractConfig()
     gold = load_gold(args.gold)
+    from wildvalues.embed import embedding_cache
+    from wildvalues.extract.signals import signal_matrix
+    from wildvalues.extract.transcript import truncated_turns
+
+    def fresh_cache() -> None:
+        shutil.rmtree(scratch / "embeddings", ignore_errors=True)
+        embedding_cache.cache_clear()
+
     try:
         extract_batch(gold[:2], None, cfg)  # warm-up: loads the encoder and the heads
         load_before = os.getloadavg()[0]
-        timings = []
+        timings, signal_timings = [], []
         for round_ in range(args.repeat):
-            shutil.rmtree(scratch / "embed", ignore_errors=True)
+            fresh_cache()
             started = time.perf_counter()
             features = []
             for start in range(0, len(gold), args.batch):
                 features += extract_batch(gold[start : start + args.batch], None, cfg)
             timings.append((time.perf_counter() - started) / len(gold))
+            fresh_cache()
+            started = time.perf_counter()
+            signal_matrix([truncated_turns(c, cfg) for c in gold], cfg.embed_model)
+            signal_timings.append((time.perf_counter() - started) / len(gold))
             filled = {
                 name: sum(bool(getattr(f, name)) for f in features)
                 for name in ("ai_values", "human_values", "stated_ai_values")
             }
-            print(f"round {round_ + 1}: {timings[-1]:.3f} s per conversation over {len(gold)} ({filled})")
+            print(
+                f"round {round_ + 1}: {timings[-1]:.3f} s per conversation over {len(gold)}, of which the "
+                f"signal row (3 embeddings + cues) {signal_timings[-1]:.3f} s ({filled} non-empty)"
+            )
         print(
-            f"fast path: best {min(timings):.3f} s per conversation; "
-            f"torch threads {torch.get_num_threads()}, "
-            f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} (2 cores)"
+            f"fast path: best {min(timings):.3f} s per conversation (signals alone {min(signal_timings):.3f} s); "
+            f"torch threads {torch.get_num_threads()}, load average {load_before:.1f} -> "
+            f"{os.getloadavg()[0]:.1f} (2 cores)"
         )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
