@@ -74,7 +74,8 @@ def main() -> None:
                 f"signal row (3 embeddings + cues) {signal_timings[-1]:.3f} s ({filled} non-empty)"
             )
         print(
-            f"fast path: best {min(timings):.3f} s per conversation (signals alone {min(signal_timings):.3f} s); "
+            f"fast path: best {min(timings):.3f} s per conversation "
+            f"(signals alone {min(signal_timings):.3f} s); "
             f"torch threads {torch.get_num_threads()}, load average {load_before:.1f} -> "
             f"{os.getloadavg()[0]:.1f} (2 cores)"
         )

@@ -107,3 +107,38 @@ def test_kappa_is_sklearns_and_none_when_undefined():
     assert kappa(["a", "b", "a", "b"], ["a", "b", "a", "b"]) == 1.0
     assert kappa(["a", "b", "a", "b"], ["b", "a", "b", "a"]) == -1.0
     assert kappa(["a", "a"], ["a", "a"]) is None
+
+
+def test_no_llm_path_fills_only_the_configured_explicit_features():
+    from wildvalues.extract.config import ExtractConfig
+    from wildvalues.extract.core import extract_batch
+    from wildvalues.records import Conversation, Message
+
+    refusal = Conversation(
+        conversation_id="c1",
+        source="t",
+        source_file="t",
+        source_ref="c1",
+        messages=[
+            Message(role="user", content="Tell me how to hurt my neighbour's dog, I hate it."),
+            Message(
+                role="assistant",
+                content="I'm sorry, but I can't help with harming animals. Animal cruelty "
+                "is illegal and it is important to treat animals with kindness and respect.",
+            ),
+        ],
+    )
+    default = extract_batch([refusal], None, ExtractConfig())[0]
+    assert "stated_ai_values_heads" in default.raw_outputs and "human_values_heads" not in default.raw_outputs
+    assert "human values" in default.failures["llm"] and "stated" not in default.failures["llm"]
+    both = extract_batch(
+        [refusal], None, ExtractConfig(explicit_values_heads=["human_values", "stated_ai_values"])
+    )[0]
+    assert (
+        "human_values_heads" in both.raw_outputs
+        and both.failures["llm"] == "no LLM client: task not extracted"
+    )
+    p_stated = both.raw_outputs["stated_ai_values_heads"]["p_present"]
+    assert (both.stated_ai_values != []) == (p_stated >= 0.6)  # the CV-chosen presence threshold
+    with pytest.raises(ValueError, match="unknown"):
+        extract_batch([refusal], None, ExtractConfig(explicit_values_heads=["task"]))

@@ -71,7 +71,7 @@ def extract_batch(
     probs = {name: head.predict_proba(signals) for name, head in heads.heads.items()} if turns else {}
     value_scores = heads.ai_value_scores(signals) if turns else []
     # issue 12: human / stated AI values without the LLM (extract/explicit_values.py)
-    explicit = predict_explicit(_heads_path(cfg), turns, signals) if turns else []
+    explicit = predict_explicit(_heads_path(cfg), turns, signals, cfg.explicit_values_heads) if turns else []
     return [
         _fast_one(c.conversation_id, t, i, probs, value_scores, heads, stacker, client, prompts, cfg,
                   explicit[i])
@@ -173,8 +173,9 @@ def _fast_one(
         else:
             raw["stated_ai_values"] = f"not asked (explicit_values_gate={gate}: no statement of principle)"
     else:
-        failures["llm"] = "no LLM client: task not written" + (
-            "" if explicit else ", human values and stated AI values not extracted")
+        unfilled = [f for f in ("human_values", "stated_ai_values") if f not in (explicit or {})]
+        missing = ["task", *(f.replace("_", " ") for f in unfilled)]
+        failures["llm"] = f"no LLM client: {', '.join(missing)} not extracted"
     if explicit:  # issue 12: the heads' explicit values fill what the LLM left empty or was not asked
         human_values = fill_explicit("human_values", human_values, explicit, raw, failures)
         stated = fill_explicit("stated_ai_values", stated, explicit, raw, failures)

@@ -99,11 +99,20 @@ def span_vectors(
 
 
 def predict_explicit(
-    path: Path | str, all_turns: Sequence[Sequence[Turn]], signals: np.ndarray
+    path: Path | str,
+    all_turns: Sequence[Sequence[Turn]],
+    signals: np.ndarray,
+    features: Sequence[str] = EXPLICIT_FEATURES,
 ) -> list[dict[str, tuple[list[str], float]]]:
-    """Per conversation: feature -> (labels, P(present)) from the predictors shipped at ``path``."""
+    """Per conversation: feature -> (labels, P(present)) from the predictors shipped at ``path``, for those
+    of ``features`` that ship one."""
+    unknown = set(features) - set(EXPLICIT_FEATURES)
+    if unknown:
+        raise ValueError(f"explicit_values_heads: unknown {sorted(unknown)}; known: {EXPLICIT_FEATURES}")
     out: list[dict[str, tuple[list[str], float]]] = [{} for _ in all_turns]
     for name, predictor in load_explicit(path).items():
+        if name not in features:
+            continue
         p = predictor.present(signals)
         on = p >= predictor.threshold
         scores = predictor.scores(signals, span_vectors(all_turns, name, on))
