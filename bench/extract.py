@@ -31,7 +31,9 @@ from wildvalues.extract.signals import encode_texts, signal_matrix
 from wildvalues.extract.transcript import truncated_turns
 
 EMB = 384
-VOCAB = Path("/work/shared/data/values-in-the-wild/values_frequencies.csv")
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+VOCAB = SHARED / "data" / "values-in-the-wild" / "values_frequencies.csv"
 
 
 def fit_predict(xt, yt, xd, cols, c):
@@ -143,8 +145,8 @@ def run_cv(train_path: str) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--train", default="/work/shared/eval/train.jsonl")
-    ap.add_argument("--dev", default="/work/shared/eval/dev.jsonl")
+    ap.add_argument("--train", default=str(SHARED / "eval" / "train.jsonl"))
+    ap.add_argument("--dev", default=str(SHARED / "eval" / "dev.jsonl"))
     ap.add_argument("--cv", action="store_true", help="5-fold CV on --train only (how settings were chosen)")
     args = ap.parse_args()
     import torch

@@ -30,7 +30,7 @@ BASE_MODEL = "all-MiniLM-L6-v2"
 
 @dataclass(frozen=True)
 class StudentSettings:
-    max_len: int = 256
+    max_len: int = 128
     epochs: int = 4
     batch_size: int = 16
     lr_encoder: float = 5e-5
