@@ -96,7 +96,8 @@ def usable_stacker(cfg: ExtractConfig, judge_model: str | None) -> Stacker | Non
     if judge_model is None or cfg.mode == "paper" or not cfg.llm_contrasts:
         return None
     stacker = load_stacker(cfg.stack_path)
-    return stacker if stacker is not None and stacker.applies_to(judge_model) else None
+    heads_tag = load_heads(_heads_path(cfg)).tag  # issue 12: a stacker holds only for its own heads
+    return stacker if stacker is not None and stacker.applies_to(judge_model, heads_tag) else None
 
 
 def _heads_path(cfg: ExtractConfig) -> Path:
@@ -143,7 +144,8 @@ def _fast_one(
         else:
             p_subjective = stacker.probability(p_head, outcome.value)
     elif client is not None and cfg.llm_contrasts:
-        raw["contrasts"] = f"not asked: no stacker fitted for judge {getattr(client, 'model', '')!r}"
+        judge = getattr(client, "model", "")
+        raw["contrasts"] = f"not asked: no stacker fitted for judge {judge!r} and these heads"
     response_type = max(rt, key=rt.__getitem__)
     subjective = p_subjective >= 0.5
     half = ("3", "4") if subjective else ("1", "2")
