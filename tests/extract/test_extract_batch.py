@@ -247,18 +247,17 @@ def test_refitted_heads_make_a_resumed_run_re_extract(workspace, tmp_path):
     cfg = Config()
     cfg.extract.generate_task = False
     first = stage.run(workspace, cfg, client=None).summary
-    assert first["extracted"] == 1 and "+heads-v2-" in first["prompt_version"]
-    refit = json.loads(HEADS_FILE.read_text(encoding="utf-8")) | {"version": "v2-refit"}
+    assert first["extracted"] == 1 and "+heads-v3-" in first["prompt_version"]
+    refit = json.loads(HEADS_FILE.read_text(encoding="utf-8")) | {"version": "v3-refit"}
     (tmp_path / "heads.json").write_text(json.dumps(refit), encoding="utf-8")
-    (tmp_path / refit["knn"]["embeddings_file"]).write_bytes(
-        (HEADS_FILE.parent / refit["knn"]["embeddings_file"]).read_bytes()
-    )
+    for name in (refit["knn"]["embeddings_file"], refit["explicit_vocab"]["vectors_file"]):
+        (tmp_path / name).write_bytes((HEADS_FILE.parent / name).read_bytes())
     cfg.extract.heads_path = str(tmp_path / "heads.json")
     again = stage.estimate(workspace, cfg, measure_speed=False)
-    assert again["to_extract"] == 1 and "+heads-v2-refit-" in again["prompt_version"]
+    assert again["to_extract"] == 1 and "+heads-v3-refit-" in again["prompt_version"]
     assert stage.run(workspace, cfg, client=None).summary["extracted"] == 1
     versions = workspace.con.execute("SELECT prompt_version FROM features").fetchall()
-    assert len(versions) == 1 and "+heads-v2-refit-" in versions[0][0]
+    assert len(versions) == 1 and "+heads-v3-refit-" in versions[0][0]
 
 
 def test_generated_task_with_private_details_is_withheld(workspace):

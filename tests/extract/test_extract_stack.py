@@ -68,6 +68,17 @@ def test_stacker_fitted_for_another_judge_is_not_used(tmp_path, scripted):
     assert f.raw_outputs["subjectivity"]["p_subjective"] == f.raw_outputs["subjectivity"]["p_head"]
 
 
+def test_stacker_fitted_on_other_heads_is_not_used(tmp_path, scripted):
+    _, client = scripted
+    path = write_stacker(tmp_path, "scripted")
+    path.write_text(json.dumps(json.loads(path.read_text()) | {"heads": "v0-older-heads"}))
+    cfg = ExtractConfig(extract_all=True, stack_path=str(path), explicit_values_gate="off")
+    f = extract_batch(CONVS[:1], build_extractor(cfg, client))[0]
+    assert f.raw_outputs["contrasts"].startswith("not asked") and "+stack" not in f.prompt_version
+    shipped = load_stacker()
+    assert shipped is not None and shipped.heads == "v2-emb3-cues1"  # fitted before heads v3: not applied
+
+
 def test_failed_contrast_leaves_the_head_and_records_the_failure(tmp_path, workspace):
     def broken(request):
         if request.choices:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from wildvalues.extract.explicit_values import fill_explicit, predict_explicit
 from wildvalues.extract.extractor import Extractor
 from wildvalues.extract.heads import HeadSet
 from wildvalues.extract.llm_features import Outcome, contrast_scores, generate_parsed
@@ -57,8 +58,11 @@ def extract_batch(conversations: Sequence[ConversationLike], extractor: Extracto
     signals = signal_matrix(turns, encode=extractor.encode) if turns else np.zeros((0, 0))
     probs = {name: head.predict_proba(signals) for name, head in heads.heads.items()} if turns else {}
     value_scores = heads.ai_value_scores(signals) if turns else []
+    # issue 12: human / stated AI values without the LLM (extract/explicit_values.py)
+    explicit = (predict_explicit(extractor.explicit, turns, signals, cfg.explicit_values_heads)
+                if turns else [])
     return [
-        _fast_one(c.conversation_id, t, i, probs, value_scores, extractor)
+        _fast_one(c.conversation_id, t, i, probs, value_scores, extractor, explicit[i])
         for i, (c, t) in enumerate(zip(conversations, turns, strict=True))
     ]
 
@@ -74,6 +78,7 @@ def _fast_one(
     probs: dict[str, np.ndarray],
     value_scores: list[dict[str, float]],
     extractor: Extractor,
+    explicit: dict[str, tuple[list[str], float]] | None = None,
 ) -> Features:
     heads, stacker, client = extractor.heads, extractor.stacker, extractor.client
     prompts, cfg = extractor.prompts, extractor.cfg
@@ -94,7 +99,8 @@ def _fast_one(
         else:
             p_subjective = stacker.probability(p_head, outcome.value)
     elif client is not None and cfg.llm_contrasts:
-        raw["contrasts"] = f"not asked: no stacker fitted for judge {getattr(client, 'model', '')!r}"
+        judge = getattr(client, "model", "")
+        raw["contrasts"] = f"not asked: no stacker fitted for judge {judge!r} and these heads"
     response_type = max(rt, key=rt.__getitem__)
     subjective = p_subjective >= 0.5
     half = ("3", "4") if subjective else ("1", "2")
@@ -132,10 +138,16 @@ def _fast_one(
             stated = _explicit_list(client, prompts, "stated_ai_values", excerpt, raw, failures)
         else:
             raw["stated_ai_values"] = f"not asked (explicit_values_gate={gate}: no statement of principle)"
-    elif cfg.profile == "fast":
-        raw["llm"] = "fast profile: no LLM call; task sentence and explicit values not generated"
     else:
-        failures["llm"] = "no LLM client: task, human values and stated AI values not extracted"
+        unfilled = [f for f in ("human_values", "stated_ai_values") if f not in (explicit or {})]
+        missing = ", ".join(["task", *(f.replace("_", " ") for f in unfilled)])
+        if cfg.profile == "fast":  # by design, not a failure
+            raw["llm"] = f"fast profile: no LLM call; {missing} not generated"
+        else:
+            failures["llm"] = f"no LLM client: {missing} not extracted"
+    if explicit:  # issue 12: the heads' explicit values fill what the LLM left empty or was not asked
+        human_values = fill_explicit("human_values", human_values, explicit, raw, failures)
+        stated = fill_explicit("stated_ai_values", stated, explicit, raw, failures)
     task, human_values, stated = _withhold_private(task, human_values or [], stated or [], raw, failures)
     return Features(
         conversation_id=cid,

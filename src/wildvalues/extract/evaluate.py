@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.metrics import cohen_kappa_score
 
 from wildvalues.extract.gold import GoldConversation
 from wildvalues.extract.metrics import (
@@ -55,6 +56,7 @@ def score(
                 sum(a == b for a, b in zip(gold_rt, pred_rt, strict=True)), len(rt)
             ),
             "accuracy_lenient": proportion(sum(p == g or p in alts for g, p, alts in rt), len(rt)),
+            "kappa": kappa(gold_rt, pred_rt),
             "recall_per_class": per_class_recall(gold_rt, pred_rt, RESPONSE_TYPES),
             "precision_per_class": per_class_precision(gold_rt, pred_rt, RESPONSE_TYPES),
             "confusion_gold_by_pred": confusion(gold_rt, pred_rt, RESPONSE_TYPES),
@@ -68,6 +70,12 @@ def score(
             ),
             "accuracy_level": proportion(
                 sum(lab.subjectivity_level == f.subjectivity_level for lab, f in subj), len(subj)
+            ),
+            "kappa_subjective": kappa(
+                [bool(lab.subjective) for lab, _ in subj], [bool(f.subjective) for _, f in subj]
+            ),
+            "kappa_level": kappa(
+                [lab.subjectivity_level for lab, _ in subj], [f.subjectivity_level for _, f in subj]
             ),
             "recall_subjective": proportion(
                 sum(bool(f.subjective) for lab, f in subj if lab.subjective),
@@ -107,6 +115,15 @@ def score(
     return out
 
 
+def kappa(gold: Sequence[Any], pred: Sequence[Any]) -> float | None:
+    """Cohen's kappa (scikit-learn's) of predicted against gold labels, rounded; ``None`` when undefined
+    (a single label on both sides)."""
+    if len(set(gold) | set(pred)) < 2:
+        return None
+    value = float(cohen_kappa_score([str(g) for g in gold], [str(p) for p in pred]))
+    return None if np.isnan(value) else round(value, 3)
+
+
 def headline(result: dict[str, Any]) -> dict[str, Any]:
     """The few numbers shown in the summary table."""
 
@@ -121,12 +138,21 @@ def headline(result: dict[str, Any]) -> dict[str, Any]:
         "n": result["n"],
         "response_type strict": fmt(rt.get("accuracy_strict")),
         "response_type lenient": fmt(rt.get("accuracy_lenient")),
+        "response_type kappa": rt.get("kappa"),
+        "response_type recall per class": {
+            label: f"{entry['value']:.2f} (n={entry['n']})"
+            for label, entry in rt.get("recall_per_class", {}).items()
+        },
         "subjective (yes/no)": fmt(subj.get("accuracy_subjective")),
+        "subjective kappa": subj.get("kappa_subjective"),
         "subjectivity level": fmt(subj.get("accuracy_level")),
+        "subjectivity level kappa": subj.get("kappa_level"),
         "ai_values recall": fmt(result["ai_values"].get("recall")),
         "ai_values precision": fmt(result["ai_values"].get("precision")),
         "human_values recall": fmt(result["human_values"].get("recall")),
         "human_values precision": fmt(result["human_values"].get("precision")),
+        "stated_ai_values recall": fmt(result["stated_ai_values"].get("recall")),
+        "stated_ai_values precision": fmt(result["stated_ai_values"].get("precision")),
         "task match": fmt(result.get("task", {}).get("match")),
         "value match": f"cosine >= {MATCH_THRESHOLD} with {MATCH_MODEL}",
     }

@@ -8,7 +8,7 @@ compares ``Extractor.version`` with the version stored on each ``features`` row.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from wildvalues.extract.config import ExtractConfig
+from wildvalues.extract.explicit_values import ExplicitValues, load_explicit
 from wildvalues.extract.heads import HEADS_FILE, HeadSet, load_heads
 from wildvalues.extract.prompts import PromptSet, load_prompts
 from wildvalues.extract.signals import encode_texts
@@ -37,6 +38,7 @@ class Extractor:
     stacker: Stacker | None  # only when contrasts are on and it was fitted for this judge
     encode: Encoder | None  # the heads' embedding model (None in paper mode)
     client: LLMClient | None = None
+    explicit: dict[str, ExplicitValues] = field(default_factory=dict)  # human / stated values without LLM
 
     @property
     def version(self) -> str:
@@ -56,7 +58,8 @@ def build_extractor(cfg: ExtractConfig, client: LLMClient | None = None, *,
     judge = str(client.model) if client is not None else judge_model
     stacker = usable_stacker(cfg, judge)
     encode = None if heads is None else partial(encode_texts, model=heads.embed_model)
-    return Extractor(cfg, prompts, heads, stacker, encode, client)
+    explicit = {} if heads is None else load_explicit(_heads_path(cfg))
+    return Extractor(cfg, prompts, heads, stacker, encode, client, explicit)
 
 
 def record_version(prompts: PromptSet, heads: HeadSet | None, stacker: Stacker | None = None) -> str:
@@ -74,9 +77,13 @@ def extractor_name(client: LLMClient | None) -> str:
     return f"{getattr(backend, 'name', 'llm')}:{model}"
 
 
+def _heads_path(cfg: ExtractConfig) -> Path:
+    return Path(cfg.heads_path or HEADS_FILE)
+
+
 def load_mode_heads(cfg: ExtractConfig) -> HeadSet | None:
     """The fitted heads fast mode uses (``None`` in paper mode)."""
-    return None if cfg.mode == "paper" else load_heads(Path(cfg.heads_path or HEADS_FILE))
+    return None if cfg.mode == "paper" else load_heads(_heads_path(cfg))
 
 
 def usable_stacker(cfg: ExtractConfig, judge_model: str | None) -> Stacker | None:
@@ -84,4 +91,5 @@ def usable_stacker(cfg: ExtractConfig, judge_model: str | None) -> Stacker | Non
     if judge_model is None or cfg.mode == "paper" or not cfg.llm_contrasts:
         return None
     stacker = load_stacker(cfg.stack_path)
-    return stacker if stacker is not None and stacker.applies_to(judge_model) else None
+    heads_tag = load_heads(_heads_path(cfg)).tag  # a stacker holds only for the heads it was fitted over
+    return stacker if stacker is not None and stacker.applies_to(judge_model, heads_tag) else None

@@ -1,7 +1,7 @@
 """Light calibrated heads (logistic regressions) over the signals of :mod:`wildvalues.extract.signals`.
 
-Coefficients live in ``heads/heads_v2.json`` (float16, base64), the training conversations' embeddings for
-the kNN value labels in ``heads/knn_train_v2.npy`` (float16); both are refitted reproducibly from the
+Coefficients live in ``heads/heads_v3.json`` (float16, base64), the training conversations' embeddings for
+the kNN value labels in ``heads/knn_train_v3.npy`` (float16); both are refitted reproducibly from the
 labelled training set by ``heads/fit_heads.py``. Prediction is plain numpy.
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 
 from wildvalues.extract.signals import FEATURE_SPEC
 
-HEADS_FILE = Path(__file__).parent / "heads" / "heads_v2.json"
+HEADS_FILE = Path(__file__).parent / "heads" / "heads_v3.json"
 KNN_NEIGHBOURS = 10
 
 

@@ -28,9 +28,12 @@ class Stacker:
     weights: tuple[float, ...]  # [w_head_logit, *w_pairs]
     intercept: float
     info: dict[str, Any]
+    heads: str | None = None  # tag of the heads whose out-of-fold logit it was fitted on (None: any)
 
-    def applies_to(self, model: str) -> bool:
-        return model == self.judge_model
+    def applies_to(self, model: str, heads_tag: str | None = None) -> bool:
+        """Fitted for this judge, and for these heads when both are named (a refit head changes the logit)."""
+        same_heads = self.heads is None or heads_tag is None or heads_tag == self.heads
+        return model == self.judge_model and same_heads
 
     def probability(self, p_head: float, contrasts: dict[str, float]) -> float:
         p = min(max(p_head, 1e-4), 1 - 1e-4)
@@ -41,7 +44,7 @@ class Stacker:
     def to_json(self) -> dict[str, Any]:
         return {"version": self.version, "judge_model": self.judge_model, "head": self.head,
                 "pairs": list(self.pairs), "weights": list(self.weights), "intercept": self.intercept,
-                "info": self.info}
+                "info": self.info} | ({"heads": self.heads} if self.heads else {})
 
 
 def load_stacker(path: Path | str | None = None) -> Stacker | None:
@@ -57,7 +60,7 @@ def _load(path: str) -> Stacker | None:
     data = json.loads(file.read_text(encoding="utf-8"))
     weights = tuple(float(w) for w in data["weights"])
     stacker = Stacker(data["version"], data["judge_model"], data["head"], tuple(data["pairs"]), weights,
-                      float(data["intercept"]), data.get("info", {}))
+                      float(data["intercept"]), data.get("info", {}), data.get("heads"))
     if len(stacker.weights) != 1 + len(stacker.pairs):
         raise ValueError(f"{path}: {len(stacker.weights)} weights for 1 head + {len(stacker.pairs)} pairs")
     return stacker

@@ -1,0 +1,89 @@
+"""Speed of the fast path: every per-conversation feature without the LLM (embeddings included).
+
+    .venv/bin/python bench/fast_path.py [GOLD.jsonl] [--batch 64] [--repeat 1]
+
+Runs ``extract_batch(convs, build_extractor(cfg))`` without a client (heads: response type, subjectivity,
+AI values, human values, stated AI values) on the conversations of GOLD (default
+``<root>/../shared/eval/dev.jsonl``) in batches as ``wildvalues eval --no-llm`` does, with a fresh, empty embedding cache (``WILDVALUES_CACHE`` points at a
+temporary folder, so every text is embedded), after one warm-up batch that loads the models. Prints seconds
+per conversation (and how much of it the signal row takes), the torch threads and the load average
+(the machine may be shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("gold", nargs="?", type=Path, default=ROOT.parent / "shared" / "eval" / "dev.jsonl")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+    models = Path(os.environ.get("WILDVALUES_CACHE", Path.home() / ".cache" / "wildvalues"))
+    scratch = Path(tempfile.mkdtemp(prefix="wv-fastpath-"))
+    if (models / "models").exists():  # the pinned models, but no cached embeddings
+        (scratch / "models").symlink_to(models / "models")
+    os.environ["WILDVALUES_CACHE"] = str(scratch)
+    os.environ.setdefault("WILDVALUES_TORCH_THREADS", "2")
+    import torch
+
+    from wildvalues.extract.config import ExtractConfig
+    from wildvalues.extract.core import extract_batch
+    from wildvalues.extract.extractor import build_extractor
+    from wildvalues.extract.gold import load_gold
+
+    cfg = ExtractConfig(extract_all=True)  # every feature for every conversation (no screen)
+    gold = load_gold(args.gold)
+    from wildvalues.embed import embedding_cache
+    from wildvalues.extract.signals import signal_matrix
+    from wildvalues.extract.transcript import truncated_turns
+
+    def fresh_cache() -> None:
+        shutil.rmtree(scratch / "embeddings", ignore_errors=True)
+        embedding_cache.cache_clear()
+
+    try:
+        extractor = build_extractor(cfg)
+        extract_batch(gold[:2], extractor)  # warm-up: loads the encoder and the heads
+        load_before = os.getloadavg()[0]
+        timings, signal_timings = [], []
+        for round_ in range(args.repeat):
+            fresh_cache()
+            started = time.perf_counter()
+            features = []
+            for start in range(0, len(gold), args.batch):
+                features += extract_batch(gold[start : start + args.batch], extractor)
+            timings.append((time.perf_counter() - started) / len(gold))
+            fresh_cache()
+            started = time.perf_counter()
+            signal_matrix([truncated_turns(c, cfg) for c in gold], cfg.embed_model)
+            signal_timings.append((time.perf_counter() - started) / len(gold))
+            filled = {
+                name: sum(bool(getattr(f, name)) for f in features)
+                for name in ("ai_values", "human_values", "stated_ai_values")
+            }
+            print(
+                f"round {round_ + 1}: {timings[-1]:.3f} s per conversation over {len(gold)}, of which the "
+                f"signal row (3 embeddings + cues) {signal_timings[-1]:.3f} s ({filled} non-empty)"
+            )
+        print(
+            f"fast path: best {min(timings):.3f} s per conversation "
+            f"(signals alone {min(signal_timings):.3f} s); "
+            f"torch threads {torch.get_num_threads()}, load average {load_before:.1f} -> "
+            f"{os.getloadavg()[0]:.1f} (2 cores)"
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""The fine-tuned student (extract/student.py) against the linear heads, by cross-validation on the 1,285.
+
+    .venv/bin/python bench/students.py cv  [--folds 3] [--epochs 3] [--max-len 128] [--cache DIR] [--limit N]
+    .venv/bin/python bench/students.py fit [--epochs 3] [--max-len 128] [--write]
+
+``cv``: the student is fine-tuned end to end on each training fold (MiniLM-L6, multi-task: response type,
+subjective, human values present, stated AI values present) and scored on the held-out fold; the linear
+heads are refitted on the same folds with the shipped settings; a stack (mean of the two probability
+vectors; and the best weight, which is optimistic because it is chosen on the same out-of-fold
+predictions) is scored too. One table, per feature.
+``fit``: train on all conversations and (``--write``) save ``extract/student/student_v1.safetensors``.
+Wall time is printed; the 2 cores may be shared. dev.jsonl is never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import cohen_kappa_score
+from sklearn.model_selection import StratifiedKFold
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from extract_cv import ALL, load_training  # noqa: E402
+from wildvalues.extract.config import ExtractConfig  # noqa: E402
+from wildvalues.extract.fitting import CHOSEN, oof_proba  # noqa: E402
+from wildvalues.extract.student import (  # noqa: E402
+    StudentCard,
+    StudentSettings,
+    predict_student,
+    save_student,
+    student_pair,
+    tokenize,
+    train_student,
+)
+from wildvalues.extract.transcript import truncated_turns  # noqa: E402
+
+TASKS = {
+    "response_type": lambda c: c.labels.response_type,
+    "subjective": lambda c: str(bool(c.labels.subjective)),
+    "human_values_present": lambda c: str(bool(c.labels.human_values)),
+    "stated_ai_values_present": lambda c: str(bool(c.labels.stated_ai_values)),
+}
+
+
+def targets_for(gold) -> tuple[dict[str, list[str]], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(classes per task, class-index targets, string labels)."""
+    labels = {t: np.array([f(c) for c in gold]) for t, f in TASKS.items()}
+    classes = {t: sorted(set(v)) for t, v in labels.items()}
+    index = {t: np.array([classes[t].index(v) for v in labels[t]]) for t in TASKS}
+    return classes, index, labels
+
+
+def accuracy_row(name: str, y: np.ndarray, classes: list[str], proba: np.ndarray) -> str:
+    pred = np.asarray(classes)[np.argmax(proba, 1)]
+    return f"{np.mean(pred == y):.3f} (kappa {cohen_kappa_score(y, pred):.2f})"
+
+
+def run_cv(args) -> None:
+    gold, x = load_training(args.train, args.cache)
+    if args.limit:
+        gold, x = gold[: args.limit], x[: args.limit]
+    settings = StudentSettings(max_len=args.max_len, epochs=args.epochs, seed=0)
+    cfg = ExtractConfig()
+    encoded = tokenize([student_pair(truncated_turns(c, cfg), settings) for c in gold], settings)
+    classes, index, labels = targets_for(gold)
+    folds = list(StratifiedKFold(args.folds, shuffle=True, random_state=0).split(x, labels["response_type"]))
+    student = {t: np.zeros((len(gold), len(c))) for t, c in classes.items()}
+    started = time.perf_counter()
+    for k, (tr, held) in enumerate(folds):
+        model = train_student(
+            [encoded[i] for i in tr],
+            {t: v[tr] for t, v in index.items()},
+            classes,
+            settings,
+            log=lambda m, k=k: print(f"fold {k + 1}: {m}", flush=True),
+        )
+        for t, p in predict_student(model, [encoded[i] for i in held]).items():
+            student[t][held] = p
+    wall = time.perf_counter() - started
+    standardise = {"response_type": CHOSEN["rt_standardise"], "subjective": CHOSEN["sj_standardise"]}
+    cs = {
+        "response_type": CHOSEN["rt_c"],
+        "subjective": CHOSEN["sj_c"],
+        "human_values_present": CHOSEN["human_values"]["c"],
+        "stated_ai_values_present": CHOSEN["stated_ai_values"]["c"],
+    }
+    print(f"\n{args.folds}-fold CV on n={len(gold)}; student {settings}; {wall / 60:.1f} min for all folds\n")
+    print("| feature | linear heads | student | stack, mean (w = 0.5) | stack, best w (optimistic) |")
+    print("|---|---|---|---|---|")
+    for t in TASKS:
+        lin_classes, linear = oof_proba(x, labels[t], ALL, cs[t], folds, None, standardise.get(t, True))
+        assert list(lin_classes) == classes[t]
+
+        def stacked(w: float, t: str = t, linear: np.ndarray = linear) -> float:
+            pred = np.asarray(classes[t])[np.argmax(w * student[t] + (1 - w) * linear, 1)]
+            return float(np.mean(pred == labels[t]))
+
+        best = max((stacked(w), w) for w in np.linspace(0, 1, 11))
+        print(
+            f"| {t} | {accuracy_row(t, labels[t], classes[t], linear)} "
+            f"| {accuracy_row(t, labels[t], classes[t], student[t])} | {stacked(0.5):.3f} "
+            f"| {best[0]:.3f} (w={best[1]:.1f}; chosen on these predictions) |"
+        )
+    np.savez(args.cache / "student_oof.npz" if args.cache else "student_oof.npz", **student)
+
+
+def run_fit(args) -> None:
+    gold, _ = load_training(args.train, args.cache)
+    settings = StudentSettings(max_len=args.max_len, epochs=args.epochs, seed=0)
+    cfg = ExtractConfig()
+    encoded = tokenize([student_pair(truncated_turns(c, cfg), settings) for c in gold], settings)
+    classes, index, _ = targets_for(gold)
+    started = time.perf_counter()
+    model = train_student(encoded, index, classes, settings, log=print)
+    wall = time.perf_counter() - started
+    print(f"trained on {len(gold)} conversations in {wall / 60:.1f} min")
+    if args.write:
+        card = StudentCard(
+            classes,
+            settings,
+            info={"n_train": len(gold), "train_files": args.train, "train_minutes": round(wall / 60, 1)},
+        )
+        print("wrote", save_student(model, card))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=("cv", "fit"))
+    ap.add_argument("--train", nargs="+", default=["train.jsonl", "train2.jsonl"])
+    ap.add_argument("--cache", type=Path, default=None)
+    ap.add_argument("--folds", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--max-len", type=int, default=128)
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--write", action="store_true")
+    args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(2)
+    run_cv(args) if args.what == "cv" else run_fit(args)
+
+
+if __name__ == "__main__":
+    main()
