@@ -2,12 +2,12 @@
 
     .venv/bin/python bench/fast_path.py [GOLD.jsonl] [--batch 64] [--repeat 1]
 
-Runs ``extract_batch(convs, build_extractor(cfg))`` without a client (heads: response type, subjectivity,
-AI values, human values, stated AI values) on the conversations of GOLD (default
+Runs ``extract_batch(convs, build_extractor(cfg))`` without a client (heads: response type, subjectivity, AI
+values, human values, stated AI values) on the conversations of GOLD (default
 ``<root>/../shared/eval/dev.jsonl``) in batches as ``wildvalues eval --no-llm`` does, with a fresh, empty
-embedding cache (``WILDVALUES_CACHE`` points at a temporary folder, so every text is embedded), after one warm-up batch that loads the models. Prints seconds
-per conversation (and how much of it the signal row takes), the torch threads and the load average
-(the machine may be shared).
+embedding cache (``WILDVALUES_CACHE`` points at a temporary folder, so every text is embedded), after one
+warm-up batch that loads the models. Prints seconds per conversation (and how much of it the signal row
+takes), the torch threads and the load average (the machine may be shared).
 """
 
 from __future__ import annotations
