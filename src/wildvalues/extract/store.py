@@ -100,7 +100,11 @@ def extract_workspace(
     ws.con.execute(FEATURES_DDL)
     done_rows = ws.con.execute("SELECT conversation_id, prompt_version FROM features").fetchall()
     heads = load_mode_heads(ecfg)
-    if client is not None:
+    # --- issue 17: llm.backend = "none" runs the fitted heads only (no task / explicit values) ---
+    heads_only = client is None and cfg.llm.backend == "none"
+    if heads_only:
+        judge = None
+    elif client is not None:
         judge = str(client.model)
     else:  # the client is built after the dry-run return: name its model from the settings
         from wildvalues.llm.models import served_model_name
@@ -121,12 +125,14 @@ def extract_workspace(
         "mode": ecfg.mode,
         "prompt_version": version,
     }
+    if heads_only:
+        summary["llm_backend"] = "none (heads only)"
     if dry_run:
         summary["dry_run"] = True
         return summary
     own_client = client is None
     with ws.run("extract", {"limit": limit, "mode": ecfg.mode}, cfg.model_dump()) as run:
-        if own_client:
+        if own_client and not heads_only:
             from wildvalues.llm import get_client
 
             client = get_client(cfg.llm, workspace=ws, run_id=run.run_id)
