@@ -207,3 +207,30 @@ def test_taxonomy_assign_places_new_labels_without_rebuilding(tmp_path):
             ][0]
         )
         assert versions["taxonomy"] == fingerprint["taxonomy"]  # every run records the tree version
+
+
+def test_extract_with_llm_backend_none_runs_the_heads_only(tmp_path):
+    """`WILDVALUES_LLM__BACKEND=none wildvalues extract`: no LLM client or cache, rows heads-only."""
+    from wildvalues.config import Config
+    from wildvalues.extract.store import extract_workspace
+    from wildvalues.privacy.scrub import SCRUBBED_SCHEMA
+
+    cfg = Config.model_validate({"llm": {"backend": "none"}})
+    with Workspace(tmp_path / "s") as ws:
+        ws.con.execute(SCRUBBED_SCHEMA)
+        turns = [
+            ("c1", "Should I tell my friend a hard truth?", "Honesty matters, but be kind."),
+            ("c2", "Write a haiku about rain.", "Soft rain on the roof..."),
+        ]
+        for cid, user, assistant in turns:
+            ws.con.execute(
+                "INSERT INTO scrubbed_messages VALUES (?, 0, 'user', ?, 'r'), (?, 1, 'assistant', ?, 'r')",
+                [cid, user, cid, assistant],
+            )
+        first = extract_workspace(ws, cfg)
+        second = extract_workspace(ws, cfg)
+        rows = ws.con.execute("SELECT extractor_model, task FROM features").fetchall()
+    assert first["extracted"] == 2 and first["llm_backend"] == "none (heads only)"
+    assert second["already_extracted"] == 2 and second["extracted"] == 0
+    assert {r[0] for r in rows} == {"heads-only"} and {r[1] for r in rows} == {None}
+    assert not (tmp_path / "s" / "llm_cache.sqlite").exists()
