@@ -7,6 +7,7 @@ response-type mix), so every true difference is known exactly.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from wildvalues.compare.core import CompareSettings, compare_views
@@ -147,3 +148,26 @@ def test_drift_found_at_the_planted_period_and_stable_series_rarely_flag():
         )
     # Bonferroni-adjusted limits: P(any flag in a stable series) <= 0.05; >= 4 of 20 has p < 0.02
     assert flagged_series <= 3
+
+
+def test_corrected_estimates_compared_when_both_studies_carry_them():
+    from wildvalues.compare.core import compare_corrected
+
+    a, b, _, _ = _planted(4, n=300)
+    notes: list[str] = []
+    assert compare_corrected(a, b, notes).empty and "naive shares compared" in notes[-1]
+    a.corrected = pd.DataFrame(
+        {
+            "kind": ["response_type"],
+            "item": [SHIFTED],
+            "corrected_pct": [7.0],
+            "ci_low": [5.0],
+            "ci_high": [9.0],
+        }
+    )
+    b.corrected = a.corrected.assign(corrected_pct=14.0, ci_low=11.0, ci_high=17.0)
+    frame = compare_corrected(a, b, notes)
+    assert frame.loc[0, "diff"] == pytest.approx(7.0)
+    assert frame.loc[0, "diff_ci_low"] == pytest.approx(7.0 - np.sqrt(2**2 + 3**2))
+    b.corrected = b.corrected.rename(columns={"corrected_pct": "mystery"})
+    assert compare_corrected(a, b, notes).empty and "not recognised" in notes[-1]

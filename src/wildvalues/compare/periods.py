@@ -15,7 +15,7 @@ import pandas as pd
 from wildvalues.compare.core import CompareSettings
 from wildvalues.compare.drift import METHOD, drift_flags, period_shares, review_queue
 from wildvalues.compare.load import load_view
-from wildvalues.compare.run import _write
+from wildvalues.compare.run import write_table
 
 PERIOD_TABLES = ("an_period_shares", "an_drift", "an_drift_review")
 
@@ -77,7 +77,7 @@ def analyze_periods(
                 "review_conversations": len(review),
             }
         for name in PERIOD_TABLES:
-            _write(ws.con, name, frames[name], run.run_id)
+            write_table(ws.con, name, frames[name], run.run_id)
         run.counts.update(summary)
         summary["run_id"] = run.run_id
     return summary

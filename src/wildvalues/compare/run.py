@@ -67,7 +67,7 @@ def shown_tables(result: Comparison) -> dict[str, pd.DataFrame]:
     }
 
 
-def _write(con, name: str, frame: pd.DataFrame, run_id: str) -> int:
+def write_table(con, name: str, frame: pd.DataFrame, run_id: str) -> int:
     con.execute(f"DROP TABLE IF EXISTS {name}")
     if frame is None or frame.empty:
         con.execute(f"CREATE TABLE {name} (note VARCHAR, run_id VARCHAR)")
@@ -149,7 +149,7 @@ def compare_studies(
     }
     out = Path(out)
     with Workspace(out) as ws, ws.run("compare", args, cfg.model_dump()) as run:
-        rows = {name: _write(ws.con, name, tables[name], run.run_id) for name in TABLES}
+        rows = {name: write_table(ws.con, name, tables[name], run.run_id) for name in TABLES}
         for name in TABLES:
             ws.export_parquet(name)
         shown = tables["cmp_items"]
