@@ -171,3 +171,15 @@ def test_corrected_estimates_compared_when_both_studies_carry_them():
     assert frame.loc[0, "diff_ci_low"] == pytest.approx(7.0 - np.sqrt(2**2 + 3**2))
     b.corrected = b.corrected.rename(columns={"corrected_pct": "mystery"})
     assert compare_corrected(a, b, notes).empty and "not recognised" in notes[-1]
+
+
+def test_by_week_compares_shared_weeks_and_never_undated_conversations():
+    rng = np.random.default_rng(31)
+    a, b = make_view("A", 600, rng, periods=3), make_view("B", 600, rng, periods=3)
+    result = compare_views(a, b, synthetic_scale(), by="week")
+    assert list(result.items["stratum"].unique()) == ["all", "2025-01-06", "2025-01-13", "2025-01-20"]
+    a.conversations["timestamp"] = pd.NaT
+    b.conversations["timestamp"] = pd.NaT
+    result = compare_views(a, b, synthetic_scale(), by="week")
+    assert list(result.items["stratum"].unique()) == ["all"]
+    assert "no timestamps in either study: no week series" in result.notes

@@ -71,9 +71,9 @@ class Comparison:
 
 def _strata(a: StudyView, b: StudyView, by: str) -> tuple[pd.Series, pd.Series]:
     if by in ("week", "month"):
-        return (
-            period_of(a.conversations["timestamp"], by).astype(str),
-            period_of(b.conversations["timestamp"], by).astype(str),
+        return tuple(  # undated conversations -> "unknown", never a stratum
+            period_of(v.conversations["timestamp"], by).dt.strftime("%Y-%m-%d").fillna("unknown")
+            for v in (a, b)
         )
     return a.conversations[by].astype(str), b.conversations[by].astype(str)
 
@@ -124,7 +124,7 @@ def compare_views(
     all_items, tests, all_cells = [items], [summary], [cells]
     if by is not None:
         strata_a, strata_b = _strata(a, b, by)
-        shared = sorted((set(strata_a) & set(strata_b)) - {"NaT", "unknown"})
+        shared = sorted((set(strata_a) & set(strata_b)) - {"unknown"})
         for stratum in shared:
             mask_a, mask_b = (strata_a == stratum).to_numpy(), (strata_b == stratum).to_numpy()
             if min(mask_a.sum(), mask_b.sum()) < settings.k:
@@ -136,7 +136,7 @@ def compare_views(
             all_items.append(items)
             tests.append(summary)
             all_cells.append(cells)
-        only = sorted((set(strata_a) ^ set(strata_b)) - {"NaT", "unknown"})
+        only = sorted((set(strata_a) ^ set(strata_b)) - {"unknown"})
         if only:
             notes.append(
                 f"{len(only)} {by} value(s) present in one study only are not compared stratum by "
