@@ -6,6 +6,7 @@ import typer
 
 from wildvalues import __version__
 from wildvalues.analyze import cli as analyze_cli
+from wildvalues.compare import cli as compare_cli
 from wildvalues.extract import cli as extract_cli
 from wildvalues.ingest import cli as ingest_cli
 from wildvalues.llm import cli as llm_cli
@@ -38,7 +39,7 @@ def _root(
 
 
 for module in (ingest_cli, privacy_cli, extract_cli, taxonomy_cli, analyze_cli, report_cli, llm_cli,
-               validate_cli):
+               validate_cli, compare_cli):
     module.register(app)
 register_run(app)
 

@@ -14,6 +14,7 @@ text and labels, which is what the privacy tests check.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import time
@@ -145,13 +146,27 @@ class Workspace:
         return path
 
     # -- run records ---------------------------------------------------------------------------------
+    def taxonomy_versions(self) -> dict[str, dict[str, str]]:
+        """Issue 17: a fingerprint of each tree's upper levels (ids, names, parents), kept with every run."""
+        if not self.has_table("tree_nodes"):
+            return {}
+        rows = self.con.execute(
+            "SELECT tree, cluster_id, name, level, coalesce(parent_cluster_id, '') FROM tree_nodes "
+            "WHERE level > 0 ORDER BY tree, level, cluster_id, name").fetchall()
+        trees: dict[str, list] = {}
+        for tree, *rest in rows:
+            trees.setdefault(tree, []).append(rest)
+        return {"taxonomy": {tree: hashlib.sha256(json.dumps(nodes).encode()).hexdigest()[:12]
+                             for tree, nodes in trees.items()}}
+
     def start_run(self, command: str, args: dict[str, Any], config: dict[str, Any] | None = None) -> str:
         run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         self.con.execute(
             "INSERT INTO runs (run_id, command, args, config, versions, started_at, status) "
             "VALUES (?, ?, ?, ?, ?, ?, 'running')",
             [run_id, command, json.dumps(args, default=str), json.dumps(config or {}, default=str),
-             json.dumps(package_versions()), datetime.now(UTC).replace(tzinfo=None)],
+             json.dumps(package_versions() | self.taxonomy_versions()),
+             datetime.now(UTC).replace(tzinfo=None)],
         )
         return run_id
 

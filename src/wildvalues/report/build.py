@@ -175,6 +175,10 @@ def build_report(
         index = out / "index.html"
         index.write_text(html, encoding="utf-8")
         files = [index, *write_exports(data, out), *figure_paths]
+        # issue 17: drift.html from `analyze --by week|month` tables, when present
+        from wildvalues.compare.periods import write_drift_page
+
+        files += [p for p in [write_drift_page(ws, out)] if p is not None]
         manifest = build_manifest(
             data,
             files,

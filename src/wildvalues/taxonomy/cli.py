@@ -144,3 +144,8 @@ def register(app: typer.Typer) -> None:
         finally:
             ws.close()
         emit_summary("wildvalues taxonomy import", summary, as_json)
+
+    # issue 17: `taxonomy assign` places newly extracted values into the existing tree (no rebuild)
+    from wildvalues.compare.cli import register_assign
+
+    register_assign(taxonomy)
