@@ -75,17 +75,28 @@ def apply_placeholders(text: str, entities: Sequence[Entity]) -> str:
 
 
 def _analyze(texts: Sequence[str], cfg: PrivacyConfig) -> list[list[Entity]]:
-    from presidio_analyzer import BatchAnalyzerEngine
-
     from wildvalues.privacy.engine import analyzer_for
 
     entities = tuple(cfg.entities)
     analyzer = analyzer_for(entities, tuple(cfg.public_domains), cfg.proper_noun_runs)
-    batch = BatchAnalyzerEngine(analyzer_engine=analyzer)
-    found = batch.analyze_iterator(list(texts), language="en", batch_size=max(1, cfg.batch_conversations),
-                                   entities=list(entities), score_threshold=cfg.score_threshold)
-    return [[_trimmed(text, Entity(r.entity_type, r.start, r.end, float(r.score))) for r in results]
-            for text, results in zip(texts, found, strict=True)]
+    unique = list(dict.fromkeys(texts))  # a message repeated in the batch is analysed once
+    if cfg.nlp_mode == "full":
+        from presidio_analyzer import BatchAnalyzerEngine
+
+        batch = BatchAnalyzerEngine(analyzer_engine=analyzer)
+        found = batch.analyze_iterator(unique, language="en", batch_size=max(1, cfg.batch_conversations),
+                                       entities=list(entities), score_threshold=cfg.score_threshold)
+    else:
+        from wildvalues.privacy.segmented import segmented_artifacts
+
+        artifacts = segmented_artifacts(unique, analyzer.nlp_engine, radius=cfg.ner_window,
+                                        batch_size=max(1, cfg.spacy_batch_size))
+        found = [analyzer.analyze(text=text, language="en", entities=list(entities), nlp_artifacts=art,
+                                  score_threshold=cfg.score_threshold)
+                 for text, art in zip(unique, artifacts, strict=True)]
+    by_text = dict(zip(unique, found, strict=True))
+    return [[_trimmed(text, Entity(r.entity_type, r.start, r.end, float(r.score))) for r in by_text[text]]
+            for text in texts]
 
 
 def _trimmed(text: str, ent: Entity) -> Entity:
