@@ -54,6 +54,8 @@ class PrivacyConfig(BaseModel):
     nlp_mode: Literal["segmented", "full"] = "segmented"
     ner_window: int = 8  # segmented mode: tokens of context either side of a capitalised word
     spacy_batch_size: int = 256  # text windows per spaCy minibatch in the segmented mode
+    # worker processes for scrub_workspace (0 = one per CPU); jobs of one batch stay in-process
+    processes: int = Field(default=2, ge=0)
     min_conversations: int = 10  # k: every reported item is backed by at least k conversations
     min_users: int = 5  # u: ... and at least u distinct users when user ids are known
     min_audit_rating: int = Field(default=4, ge=1, le=5)  # auditor rating a cluster needs to be shown

@@ -218,6 +218,8 @@ def scrub_workspace(ws: Any, cfg: PrivacyConfig | None = None, *, progress: bool
     """
     import pandas as pd
 
+    from wildvalues.privacy.parallel import scrub_batches, worker_count
+
     cfg = cfg or PrivacyConfig()
     with ws.run("scrub", {"limit": limit}, cfg.model_dump()) as run:
         todo, already = pending_conversations(ws)
@@ -230,10 +232,10 @@ def scrub_workspace(ws: Any, cfg: PrivacyConfig | None = None, *, progress: bool
         with bar:
             task = bar.add_task("scrubbing", total=len(todo))
             size = max(1, cfg.batch_conversations)
-            for offset in range(0, len(todo), size):
-                ids = todo[offset:offset + size]
-                grouped = _load_batch(ws, ids)
-                scrubbed = scrub_conversations([[c for _, _, c in grouped[cid]] for cid in ids], cfg)
+            id_batches = [todo[offset:offset + size] for offset in range(0, len(todo), size)]
+            loaded = (((ids, grouped), [[c for _, _, c in grouped[cid]] for cid in ids])
+                      for ids in id_batches for grouped in [_load_batch(ws, ids)])
+            for (ids, grouped), scrubbed in scrub_batches(loaded, cfg, worker_count(cfg, len(id_batches))):
                 rows = []
                 for cid, results in zip(ids, scrubbed, strict=True):
                     for (idx, role, content), result in zip(grouped[cid], results, strict=True):

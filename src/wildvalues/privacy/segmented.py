@@ -115,8 +115,8 @@ class LazyNlpArtifacts(NlpArtifacts):
         return self._indices
 
 
-def _run_windows(docs: Sequence[Any], windows: Sequence[Sequence[tuple[int, int]]], nlp: Any,
-                 pipes: tuple[str, ...], batch_size: int) -> list[tuple[int, int, Any]]:
+def _run_windows(texts: Sequence[str], docs: Sequence[Any], windows: Sequence[Sequence[tuple[int, int]]],
+                 nlp: Any, pipes: tuple[str, ...], batch_size: int) -> list[tuple[int, int, Any]]:
     """Run ``pipes`` over the token windows of ``docs`` (identical windows once).
 
     Returns (doc index, first token, processed window) per window.
@@ -124,13 +124,16 @@ def _run_windows(docs: Sequence[Any], windows: Sequence[Sequence[tuple[int, int]
     unique: dict[tuple[str, int], int] = {}
     window_docs: list[Any] = []
     placements: list[tuple[int, int, int]] = []
-    for doc_index, (doc, ranges) in enumerate(zip(docs, windows, strict=True)):
+    for doc_index, (text, doc, ranges) in enumerate(zip(texts, docs, windows, strict=True)):
+        if not ranges:
+            continue
+        bounds = doc.to_array(["IDX", "LENGTH"])
         for start, end in ranges:
-            span = doc[start:end]
-            key = (span.text, len(span))
-            index = unique.setdefault(key, len(window_docs))
+            window_text = text[bounds[start, 0]:bounds[end - 1, 0] + bounds[end - 1, 1]]
+            index = unique.setdefault((window_text, end - start), len(window_docs))
             if index == len(window_docs):
-                window_docs.append(span.as_doc())
+                window = nlp.make_doc(window_text)  # cheaper than Span.as_doc; same tokens at token edges
+                window_docs.append(window if len(window) == end - start else doc[start:end].as_doc())
             placements.append((doc_index, start, index))
     disabled = [name for name in nlp.pipe_names if name not in pipes]
     processed = list(nlp.pipe(window_docs, batch_size=batch_size, disable=disabled))
@@ -144,18 +147,19 @@ def segmented_docs(texts: Sequence[str], nlp: Any, *, radius: int = 8, batch_siz
 
     docs = [nlp.make_doc(text) for text in texts]
     starts = [doc.to_array("IDX") for doc in docs]
-    ner_windows = [token_windows(idx, name_candidate_offsets(doc.text), radius)
-                   for doc, idx in zip(docs, starts, strict=True)]
-    tag_windows = [token_windows(idx, capitalised_pair_offsets(doc.text), radius)
-                   for doc, idx in zip(docs, starts, strict=True)]
+    ner_windows = [token_windows(idx, name_candidate_offsets(text), radius)
+                   for text, idx in zip(texts, starts, strict=True)]
+    tag_windows = [token_windows(idx, capitalised_pair_offsets(text), radius)
+                   for text, idx in zip(texts, starts, strict=True)]
     tags: dict[int, Any] = {}
-    for doc_index, first, done in _run_windows(docs, tag_windows, nlp, ("tok2vec", "tagger"), batch_size):
+    tagged = _run_windows(texts, docs, tag_windows, nlp, ("tok2vec", "tagger"), batch_size)
+    for doc_index, first, done in tagged:
         array = tags.setdefault(doc_index, docs[doc_index].to_array("TAG"))
         array[first:first + len(done)] = done.to_array("TAG")
     for doc_index, array in tags.items():
         docs[doc_index].from_array(["TAG"], array.reshape(-1, 1))
     ents: dict[int, list[Any]] = {}
-    for doc_index, first, done in _run_windows(docs, ner_windows, nlp, ("ner",), batch_size):
+    for doc_index, first, done in _run_windows(texts, docs, ner_windows, nlp, ("ner",), batch_size):
         for ent in done.ents:
             start, end = ent.start, ent.end
             while start < end and done[start].is_space:
