@@ -3,10 +3,17 @@
     OMP_NUM_THREADS=2 nice -n 10 .venv/bin/python bench/privacy.py [--n 60] [--seed 20250423]
 
 Rows: planted kinds (recall = share of planted occurrences fully replaced) and detected types
-(precision = share of replaced spans that overlap a planted string). Three scrubbers run on the same
-corpus in the same process: Presidio as configured (with per-conversation propagation and proper-noun
-runs), Presidio without propagation, Presidio without proper-noun runs, and a straightforward regex-only
-baseline.
+(precision = share of replaced spans that overlap a planted string). Scrubbers run on the same corpus in
+the same process: Presidio as configured (segmented spaCy, with per-conversation propagation and
+proper-noun runs), the same on Presidio's whole-text path (``nlp_mode="full"``, the scrubber before
+issue 13), Presidio without propagation, Presidio without proper-noun runs, and a straightforward
+regex-only baseline.
+
+Throughput, whole-text path vs segmented path, in the same run: the planted corpus in one batch, and with
+``--sharegpt N`` N real ShareGPT conversations end to end through ``scrub_workspace`` (conversations per
+second of wall time, and per CPU-second for the in-process runs, which a busy machine disturbs less;
+worker processes' CPU is not visible from here), with the load average and how many messages the two
+paths scrub differently.
 """
 
 from __future__ import annotations
@@ -73,6 +80,7 @@ def main() -> None:
 
     runs: dict[str, Score] = {
         "presidio": score_corpus(corpus, presidio(PrivacyConfig())),
+        "presidio-full": score_corpus(corpus, presidio(PrivacyConfig(nlp_mode="full"))),
         "presidio-noprop": score_corpus(corpus, presidio(PrivacyConfig(propagate_within_conversation=False))),
         "presidio-noNNP": score_corpus(corpus, presidio(PrivacyConfig(proper_noun_runs=False))),
         "regex": score_corpus(corpus, regex),
@@ -100,36 +108,62 @@ def main() -> None:
     for name, score in runs.items():
         console.print(f"{name:>16}: {score.chars / score.seconds:,.0f} chars/s "
                       f"({score.chars:,} chars in {score.seconds:.2f} s, one call per conversation)")
-    started = time.perf_counter()
-    scrub_conversations([[m["content"] for m in c.messages] for c in corpus], PrivacyConfig())
-    seconds = time.perf_counter() - started
+    conversations = [[m["content"] for m in c.messages] for c in corpus]
     chars = sum(len(m["content"]) for c in corpus for m in c.messages)
-    console.print(f"{'presidio batch':>16}: {chars / seconds:,.0f} chars/s "
-                  "(all conversations in one spaCy pipe)")
+    for mode in ("full", "segmented"):
+        wall, cpu = time.perf_counter(), time.process_time()
+        scrub_conversations(conversations, PrivacyConfig(nlp_mode=mode))
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        console.print(f"{'batch ' + mode:>16}: {len(corpus) / wall:.1f} conversations/s, "
+                      f"{chars / wall:,.0f} chars/s ({len(corpus) / cpu:.1f} per CPU-second; "
+                      "all conversations in one call)")
 
     if args.sharegpt:
         real_text(console, args.sharegpt)
 
 
 def real_text(console: Console, n: int) -> None:
-    """No ground truth on real chats: report how much gets replaced, by type, and the speed."""
+    """No ground truth on real chats: speed end to end, what gets replaced, and where the paths differ."""
+    import os
+    import resource
     import tempfile
 
     from wildvalues.ingest import demo_source, ingest
     from wildvalues.privacy.scrub import scrub_workspace
     from wildvalues.workspace import Workspace
 
+    def own_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    runs = (("whole-text (before)", PrivacyConfig(nlp_mode="full", processes=1)),
+            ("segmented, 1 process", PrivacyConfig(processes=1)),
+            ("segmented, 2 processes", PrivacyConfig(processes=2)),
+            ("segmented, no proper-noun runs", PrivacyConfig(proper_noun_runs=False, processes=1)))
+    texts: dict[str, list[str]] = {}
     with tempfile.TemporaryDirectory() as tmp, Workspace(Path(tmp) / "ws") as ws:
         ingest([demo_source()], ws, sample=n, seed=0)
-        for label, cfg in (("default", PrivacyConfig()), ("no proper-noun runs",
-                                                          PrivacyConfig(proper_noun_runs=False))):
+        for label, cfg in runs:
             ws.con.execute("DROP TABLE IF EXISTS scrubbed_messages")
+            load = os.getloadavg()[0]
+            wall, cpu = time.perf_counter(), own_cpu()
             summary = scrub_workspace(ws, cfg)
+            wall, cpu = time.perf_counter() - wall, own_cpu() - cpu
+            texts[label] = [row[0] for row in ws.con.execute(
+                "SELECT content FROM scrubbed_messages ORDER BY conversation_id, idx").fetchall()]
             per_k = 1000 * summary["entities_replaced"] / summary["chars"]
-            console.print(f"ShareGPT sample ({label}): {summary['scrubbed_now']} conversations, "
-                          f"{summary['chars']:,} chars, {summary['chars_per_second']:,} chars/s, "
-                          f"{summary['entities_replaced']} replacements ({per_k:.2f} per 1,000 chars): "
-                          f"{summary['entities_by_type']}")
+            per_cpu = f", {summary['scrubbed_now'] / cpu:.1f} per CPU-second" if cfg.processes == 1 else ""
+            console.print(f"ShareGPT ({label}): {summary['scrubbed_now']} conversations, "
+                          f"{summary['scrubbed_now'] / wall:.1f} conversations/s{per_cpu} "
+                          f"({summary['chars'] / wall:,.0f} chars/s; load average {load:.1f} on "
+                          f"{os.cpu_count()} CPUs), {summary['entities_replaced']} replacements "
+                          f"({per_k:.2f} per 1,000 chars): {summary['entities_by_type']}")
+    before, after = texts["whole-text (before)"], texts["segmented, 1 process"]
+    differing = sum(a != b for a, b in zip(before, after, strict=True))
+    same_parallel = texts["segmented, 2 processes"] == after
+    console.print(f"ShareGPT: {differing} of {len(after)} messages scrubbed differently by the whole-text "
+                  f"and segmented paths; 2 processes give {'the same' if same_parallel else 'DIFFERENT'} "
+                  "text as 1")
 
 
 if __name__ == "__main__":

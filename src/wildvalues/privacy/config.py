@@ -48,6 +48,14 @@ class PrivacyConfig(BaseModel):
     # Names found anywhere in a conversation are replaced in all its messages (catches NER misses).
     propagate_within_conversation: bool = True
     batch_conversations: int = 64  # conversations per database write / spaCy pipe batch
+    # "segmented": spaCy's tagger and NER run only on the lines that may hold a name, batched across
+    # conversations (privacy/segmented.py); "full": Presidio's BatchAnalyzerEngine on every whole text
+    # (the slower path, kept for comparison in bench/privacy.py)
+    nlp_mode: Literal["segmented", "full"] = "segmented"
+    ner_window: int = 8  # segmented mode: tokens of context either side of a capitalised word
+    spacy_batch_size: int = 256  # text windows per spaCy minibatch in the segmented mode
+    # worker processes for scrub_workspace (0 = one per CPU); jobs of one batch stay in-process
+    processes: int = Field(default=2, ge=0)
     min_conversations: int = 10  # k: every reported item is backed by at least k conversations
     min_users: int = 5  # u: ... and at least u distinct users when user ids are known
     min_audit_rating: int = Field(default=4, ge=1, le=5)  # auditor rating a cluster needs to be shown

@@ -214,16 +214,18 @@ class ProperNounRunRecognizer(LocalRecognizer):
         if doc is None or "PERSON" not in entities:
             return []
         skip = {i for ent in doc.ents if ent.label_ in self.SKIP_LABELS for i in range(ent.start, ent.end)}
+        # only NNP tokens can qualify: find them in the tag array instead of visiting every token
+        proper = (doc.to_array("TAG") == doc.vocab.strings["NNP"]).nonzero()[0] if len(doc) else []
+        qualifying = [int(i) for i in proper if int(i) not in skip and self._is_name_token(doc[int(i)])]
         results, run = [], []
-        for tok in [*doc, None]:
-            if tok is not None and self._is_name_token(tok) and tok.i not in skip and (
-                    not run or tok.i == run[-1].i + 1):
-                run.append(tok)
+        for i in [*qualifying, None]:  # maximal runs of adjacent qualifying tokens
+            if i is not None and run and i == run[-1] + 1:
+                run.append(i)
                 continue
             if 2 <= len(run) <= 3:
-                start, end = run[0].idx, run[-1].idx + len(run[-1].text)
+                start, end = doc[run[0]].idx, doc[run[-1]].idx + len(doc[run[-1]].text)
                 results.append(RecognizerResult("PERSON", start, end, self.score))
-            run = [tok] if tok is not None and self._is_name_token(tok) and tok.i not in skip else []
+            run = [i] if i is not None else []
         return results
 
 

@@ -76,17 +76,28 @@ def apply_placeholders(text: str, entities: Sequence[Entity]) -> str:
 
 
 def _analyze(texts: Sequence[str], cfg: PrivacyConfig) -> list[list[Entity]]:
-    from presidio_analyzer import BatchAnalyzerEngine
-
     from wildvalues.privacy.engine import analyzer_for
 
     entities = tuple(cfg.entities)
     analyzer = analyzer_for(entities, tuple(cfg.public_domains), cfg.proper_noun_runs)
-    batch = BatchAnalyzerEngine(analyzer_engine=analyzer)
-    found = batch.analyze_iterator(list(texts), language="en", batch_size=max(1, cfg.batch_conversations),
-                                   entities=list(entities), score_threshold=cfg.score_threshold)
-    return [[_trimmed(text, Entity(r.entity_type, r.start, r.end, float(r.score))) for r in results]
-            for text, results in zip(texts, found, strict=True)]
+    unique = list(dict.fromkeys(texts))  # a message repeated in the batch is analysed once
+    if cfg.nlp_mode == "full":
+        from presidio_analyzer import BatchAnalyzerEngine
+
+        batch = BatchAnalyzerEngine(analyzer_engine=analyzer)
+        found = batch.analyze_iterator(unique, language="en", batch_size=max(1, cfg.batch_conversations),
+                                       entities=list(entities), score_threshold=cfg.score_threshold)
+    else:
+        from wildvalues.privacy.segmented import segmented_artifacts
+
+        artifacts = segmented_artifacts(unique, analyzer.nlp_engine, radius=cfg.ner_window,
+                                        batch_size=max(1, cfg.spacy_batch_size))
+        found = [analyzer.analyze(text=text, language="en", entities=list(entities), nlp_artifacts=art,
+                                  score_threshold=cfg.score_threshold)
+                 for text, art in zip(unique, artifacts, strict=True)]
+    by_text = dict(zip(unique, found, strict=True))
+    return [[_trimmed(text, Entity(r.entity_type, r.start, r.end, float(r.score))) for r in by_text[text]]
+            for text in texts]
 
 
 def _trimmed(text: str, ent: Entity) -> Entity:
@@ -208,6 +219,8 @@ def scrub_workspace(ws: Any, cfg: PrivacyConfig | None = None, *, progress: Prog
     """
     import pandas as pd
 
+    from wildvalues.privacy.parallel import scrub_batches, worker_count
+
     cfg = cfg or PrivacyConfig()
     with ws.run("scrub", {"limit": limit}, cfg.model_dump()) as run:
         todo, already = pending_conversations(ws)
@@ -218,10 +231,10 @@ def scrub_workspace(ws: Any, cfg: PrivacyConfig | None = None, *, progress: Prog
         started = time.perf_counter()
         progress.start("scrubbing", total=len(todo))
         size = max(1, cfg.batch_conversations)
-        for offset in range(0, len(todo), size):
-            ids = todo[offset:offset + size]
-            grouped = _load_batch(ws, ids)
-            scrubbed = scrub_conversations([[c for _, _, c in grouped[cid]] for cid in ids], cfg)
+        id_batches = [todo[offset:offset + size] for offset in range(0, len(todo), size)]
+        loaded = (((ids, grouped), [[c for _, _, c in grouped[cid]] for cid in ids])
+                  for ids in id_batches for grouped in [_load_batch(ws, ids)])
+        for (ids, grouped), scrubbed in scrub_batches(loaded, cfg, worker_count(cfg, len(id_batches))):
             rows = []
             for cid, results in zip(ids, scrubbed, strict=True):
                 for (idx, role, content), result in zip(grouped[cid], results, strict=True):
