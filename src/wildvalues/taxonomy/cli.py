@@ -45,6 +45,9 @@ def register(app: typer.Typer) -> None:
         embedding_model: Annotated[str | None, typer.Option("--embedding-model")] = None,
         no_llm: Annotated[bool, typer.Option("--no-llm", help="name clusters from their members")] = False,
         seed: Annotated[int | None, typer.Option("--seed")] = None,
+        value_trees: Annotated[str, typer.Option(
+            "--value-trees", help="build (the hierarchizer), or auto: map onto the paper's tree where "
+                                  "its files are found, as `wildvalues run` does")] = "build",
         config: ConfigOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
@@ -54,7 +57,8 @@ def register(app: typer.Typer) -> None:
 
         cfg = _config(config, **{"taxonomy.levels": levels, "taxonomy.top_clusters": top,
                                  "taxonomy.seed": seed, "embed.model": embedding_model,
-                                 "taxonomy.naming": "extractive" if no_llm else None})
+                                 "taxonomy.naming": "extractive" if no_llm else None,
+                                 "taxonomy.value_trees": value_trees})
         ws = _open_workspace(workspace)
         try:
             with console.status("building taxonomy ...") as status:

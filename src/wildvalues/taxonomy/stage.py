@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from wildvalues.taxonomy import store
-from wildvalues.taxonomy.frozen import frozen_hierarchy, load_tree_csv, map_labels, resolve_reference_tree
+from wildvalues.taxonomy import defaults, store
+from wildvalues.taxonomy.frozen import load_tree_csv, resolve_reference_tree
 
 
 def _embed_fn(model: str, batch_size: int = 64):
@@ -23,8 +23,9 @@ def _client_for(cfg, ws, run_id: str, client: Any):
     if client is not None or cfg.taxonomy.naming == "extractive":
         return client
     from wildvalues.llm import get_client
+    from wildvalues.taxonomy.defaults import LazyClient  # issue 13: no model load unless a name is asked
 
-    return get_client(cfg.llm, workspace=ws, run_id=run_id)
+    return LazyClient(lambda: get_client(cfg.llm, workspace=ws, run_id=run_id))
 
 
 def build_taxonomy(ws, cfg, client: Any = None, trees: list[str] | None = None,
@@ -46,6 +47,15 @@ def build_taxonomy(ws, cfg, client: Any = None, trees: list[str] | None = None,
         client = _client_for(cfg, ws, run.run_id, client)
         embed_fn = _embed_fn(cfg.embed.model, cfg.embed.batch_size)
         try:
+            # issue 13: value trees onto the paper's tree where its files are found (else built, grounded)
+            reference = defaults.value_tree_reference(tcfg)
+            if reference is not None:
+                summary["reference_notes"] = reference.notes
+            if reference is not None and reference.path is not None:
+                frozen = [t for t in trees if t != "tasks"]
+                summary["trees"].update(defaults.frozen_value_trees(ws, frozen, reference, embed_fn, tcfg,
+                                                                    run.run_id))
+                trees = [t for t in trees if t == "tasks"]
             for tree in trees:
                 started = time.perf_counter()
                 namer = store.make_namer(tcfg, tree, client)
@@ -53,12 +63,19 @@ def build_taxonomy(ws, cfg, client: Any = None, trees: list[str] | None = None,
                     tasks = dict(ws.con.execute(
                         "SELECT conversation_id, trim(task) FROM features "
                         "WHERE task IS NOT NULL AND trim(task) <> ''").fetchall())
-                    if len(tasks) < 2:
+                    built = (defaults.request_task_tree(ws, cfg, embed_fn, progress=progress)  # issue 13
+                             if defaults.wants_request_tasks(ws, tcfg, len(tasks)) else None)
+                    if built is not None:
+                        hierarchy, base_of, info = built
+                    elif len(tasks) < 2:
                         summary["trees"][tree] = {"skipped": f"{len(tasks)} conversation(s) with a task"}
                         continue
-                    hierarchy, base_of = store.build_task_tree(tasks, embed_fn, namer, tcfg, progress)
+                    else:
+                        hierarchy, base_of = store.build_task_tree(tasks, embed_fn, namer, tcfg, progress,
+                                                                   defaults.grounding_rule(cfg))
+                        info = {"conversations": len(tasks)}
+                    info["grounding"] = defaults.ground_tree(hierarchy, embed_fn, cfg)
                     paths = store.path_rows(hierarchy, base_of)
-                    info = {"conversations": len(tasks)}
                 else:
                     weights, info = store.label_weights(ws, tree)
                     if len(weights) < 2:
@@ -66,6 +83,7 @@ def build_taxonomy(ws, cfg, client: Any = None, trees: list[str] | None = None,
                         continue
                     hierarchy = store.build_value_tree(weights, tree, embed_fn, namer,
                                                        store.settings_from(tcfg), progress)
+                    info["grounding"] = defaults.ground_tree(hierarchy, embed_fn, cfg)  # issue 13
                     paths = store.path_rows(hierarchy)
                 store.write_tree(ws, tree, store.node_rows(hierarchy, run.run_id), paths)
                 summary["trees"][tree] = {**info, **store.tree_summary(hierarchy),
@@ -87,7 +105,6 @@ def frozen_taxonomy(ws, cfg, trees: list[str] | None = None, reference: str | No
     tcfg = cfg.taxonomy
     path = resolve_reference_tree(reference or tcfg.reference_tree)
     ref = load_tree_csv(path)
-    names = {cid: node.name for cid, node in ref.nodes.items()}
     trees = trees or [t for t in tcfg.trees if t != "tasks"]
     summary: dict[str, Any] = {"reference_tree": str(path), "min_similarity": tcfg.frozen_min_similarity,
                                "embedding_model": cfg.embed.model, "trees": {}}
@@ -96,15 +113,7 @@ def frozen_taxonomy(ws, cfg, trees: list[str] | None = None, reference: str | No
         for tree in trees:
             if tree == "tasks":
                 raise ValueError("frozen mode maps value labels; the paper released no task tree")
-            weights, info = store.label_weights(ws, tree)
-            mappings = map_labels(list(weights), ref, embed_fn, tcfg.frozen_min_similarity)
-            hierarchy = frozen_hierarchy(mappings, weights, ref, tree)
-            store.write_tree(ws, tree, store.node_rows(hierarchy, run.run_id),
-                             store.frozen_path_rows(tree, mappings, names))
-            how = {k: sum(1 for m in mappings if m.how == k) for k in ("exact", "nearest", "unmapped")}
-            share = sum(weights[m.label] for m in mappings if m.how == "unmapped") / max(1.0, sum(
-                weights.values()))
-            summary["trees"][tree] = {**info, **how, "unmapped_share_of_mentions": round(share, 4)}
+            summary["trees"][tree] = defaults.write_frozen_tree(ws, tree, ref, embed_fn, tcfg, run.run_id)
         run.counts.update(summary)
         summary["run_id"] = run.run_id
     return summary
