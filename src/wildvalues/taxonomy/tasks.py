@@ -53,6 +53,9 @@ class TaskTreeSettings:
     base_per_top: int = 3  # ... and about one per this many base tasks on small samples
     min_top: int = 5
     min_term_conversations: int = 3
+    # a base task smaller than this joins its nearest one: every node then holds at least this many
+    # conversations and passes the report's k (default 10) instead of being withheld
+    min_base_conversations: int = 10
     name_terms: int = 3
     max_request_chars: int = 1000
     seed: int = 0
@@ -152,8 +155,8 @@ def task_hierarchy(request_texts: Sequence[str], embeddings: np.ndarray, convers
     n_base = max(2, round(len(ids) / s.conversations_per_base_task))
     n_base = min(n_base, len(ids))
     assignment = KMeans(n_clusters=n_base, n_init=3, random_state=s.seed).fit_predict(vectors)
-    base_groups = [list(np.flatnonzero(assignment == j)) for j in range(n_base)]
-    base_groups = [g for g in base_groups if g]
+    base_groups = _merge_small([list(np.flatnonzero(assignment == j)) for j in range(n_base)], vectors,
+                               s.min_base_conversations)
     if progress:
         progress(f"tasks: naming {len(base_groups)} base tasks from their requests")
     base_names = _name_all(texts, base_groups, s, 0)
@@ -186,6 +189,22 @@ def task_hierarchy(request_texts: Sequence[str], embeddings: np.ndarray, convers
         tree.stats["grounding"] = ground_hierarchy(tree, embed_fn, rule)
     tree.stats["base_tasks"] = len(items)
     return tree, base_of
+
+
+def _merge_small(groups: list[list[int]], vectors: np.ndarray, least: int) -> list[list[int]]:
+    """Merge the smallest group into the one with the nearest centroid until all hold ``least`` rows."""
+    groups = [g for g in groups if g]
+    while len(groups) > 2:
+        smallest = min(range(len(groups)), key=lambda j: (len(groups[j]), groups[j][0]))
+        if len(groups[smallest]) >= least:
+            break
+        centroids = _unit(np.stack([vectors[g].mean(axis=0) for g in groups]))
+        sims = centroids @ centroids[smallest]
+        sims[smallest] = -np.inf
+        target = int(np.argmax(sims))
+        groups[target] = sorted(groups[target] + groups[smallest])
+        del groups[smallest]
+    return groups
 
 
 def _rows_under(tree: Hierarchy, cluster_id: str, rows_of: dict[str, list[int]]) -> list[int]:
