@@ -122,7 +122,12 @@ def test_run_maps_value_trees_onto_the_papers_tree_by_default(workspace, monkeyp
     assert summary["llm"] == {"calls_new": 0, "created": False}
     tops = {r[0] for r in workspace.con.execute(
         "SELECT name FROM tree_nodes WHERE tree = 'ai_values' AND level = 3").fetchall()}
-    assert {"Epistemic values", "Practical values"} <= tops
+    paper_tops = {"Epistemic values", "Social values", "Practical values", "Protective values",
+                  "Personal values"}
+    assert tops and tops <= paper_tops  # only the categories its labels reached (none left empty)
+    empty = workspace.con.execute("SELECT count(*) FROM tree_nodes WHERE tree = 'ai_values' AND level > 0 "
+                                  "AND pct_total_occurrences = 0").fetchone()[0]
+    assert empty == 0
     sources = {r[0] for r in workspace.con.execute(
         "SELECT DISTINCT name_source FROM tree_nodes WHERE tree = 'ai_values' AND level > 0").fetchall()}
     assert sources == {"reference"}

@@ -43,6 +43,8 @@ def write_frozen_tree(ws, tree: str, reference: Hierarchy, embed_fn: EmbedFn, tc
                       run_id: str) -> dict[str, Any]:
     """Map ``tree``'s labels onto ``reference`` and write it; returns the mapping counts."""
     weights, info = store.label_weights(ws, tree)
+    if not weights:
+        return {"skipped": "0 distinct labels", **info}
     mappings = map_labels(list(weights), reference, embed_fn, tcfg.frozen_min_similarity)
     hierarchy = frozen_hierarchy(mappings, weights, reference, tree)
     names = {cid: node.name for cid, node in reference.nodes.items()}

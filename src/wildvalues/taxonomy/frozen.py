@@ -127,4 +127,6 @@ def frozen_hierarchy(mappings: list[FrozenMapping], weights: dict[str, float], r
         for level, cid in enumerate(m.path, start=1):
             key = f"{UNMAPPED}@{level}" if cid == UNMAPPED else cid
             nodes[key].weight += weights.get(m.label, 0.0)
+    # reference categories no label reached are left out: they would only count as withheld in a report
+    nodes = {key: node for key, node in nodes.items() if node.level == 0 or node.weight > 0}
     return Hierarchy(tree, nodes, [], {"frozen_from": reference.stats.get("source", "")})
