@@ -43,8 +43,8 @@ def fake_embeddings(monkeypatch, bow):
 def test_build_writes_tables_with_counts(workspace, scripted, fake_embeddings):
     _fill(workspace)
     cfg = load_config(overrides={"taxonomy.levels": 3, "taxonomy.top_clusters": 3,
-                                 "taxonomy.conversations_per_base_task": 10, "taxonomy.task_top_clusters": 2,
-                                 "extract.profile": "thorough"})
+                                 "taxonomy.value_trees": "build", "extract.profile": "thorough",
+                                 "taxonomy.conversations_per_base_task": 10, "taxonomy.task_top_clusters": 2})
     client = scripted()
     summary = stage.build_taxonomy(workspace, cfg, client=client)
     con = workspace.con

@@ -87,17 +87,45 @@ def get_client(cfg: LLMConfig, workspace: Any = None, run_id: str | None = None,
     return CachedLLMClient(backend or make_backend(cfg), cfg, cache, workspace=workspace, run_id=run_id)
 
 
+class _LazyClient:
+    """A client built on first use: a stage that may not need its judge (a taxonomy mapped onto the paper's
+    tree, tasks named by keywords) never loads the local model."""
+
+    def __init__(self, build: Any) -> None:
+        self._build, self._client = build, None
+
+    def _get(self) -> Any:
+        if self._client is None:
+            self._client = self._build()
+        return self._client
+
+    def accounting(self) -> dict[str, Any]:
+        if self._client is None:
+            return {"calls": 0, "cached": 0, "new": 0, "failed": 0, "built": False}
+        return self._client.accounting()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+
 @contextmanager
 def client_for(cfg: LLMConfig, ws: Any = None, run_id: str | None = None, *,
-               given: LLMClient | None = None, needed: bool = True) -> Iterator[LLMClient | None]:
+               given: LLMClient | None = None, needed: bool = True,
+               lazy: bool = False) -> Iterator[LLMClient | None]:
     """The one owner of a stage's LLM client: yields ``given`` untouched (the caller owns it), else builds
     a cached, budgeted client for ``cfg`` over ``ws``'s call cache and closes it on the way out.
-    ``needed=False`` (the settings ask for no LLM) yields ``given``, possibly None, and builds nothing.
+    ``needed=False`` (the settings ask for no LLM) yields ``given``, possibly None, and builds nothing;
+    ``lazy=True`` builds the client only when the stage first uses it.
     """
     if given is not None or not needed:
         yield given
         return
-    client = get_client(cfg, workspace=ws, run_id=run_id)
+    client: Any = (_LazyClient(lambda: get_client(cfg, workspace=ws, run_id=run_id)) if lazy
+                   else get_client(cfg, workspace=ws, run_id=run_id))
     try:
         yield client
     finally:

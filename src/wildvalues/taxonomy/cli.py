@@ -49,6 +49,9 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int | None, typer.Option("--seed")] = None,
         dry_run: Annotated[bool, typer.Option(
             "--dry-run", help="print the LLM calls, tokens, dollars and time at most; send nothing")] = False,
+        value_trees: Annotated[str, typer.Option(
+            "--value-trees", help="build (the hierarchizer), or auto: map onto the paper's tree where "
+                                  "its files are found, as `wildvalues run` does")] = "build",
         config: ConfigOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
@@ -57,7 +60,8 @@ def register(app: typer.Typer) -> None:
 
         cfg = _config(config, **{"taxonomy.levels": levels, "taxonomy.top_clusters": top,
                                  "taxonomy.seed": seed, "embed.model": embedding_model,
-                                 "taxonomy.naming": "extractive" if no_llm else None})
+                                 "taxonomy.naming": "extractive" if no_llm else None,
+                                 "taxonomy.value_trees": value_trees})
         ws = _open_workspace(workspace)
         try:
             if dry_run:

@@ -1,3 +1,5 @@
+from typing import Literal
+
 from pydantic import BaseModel
 
 
@@ -15,3 +17,10 @@ class TaxonomyConfig(BaseModel):
     calls_per_leaf: float = 0.1  # LLM call budget of a whole tree, per leaf
     reference_tree: str = ""  # frozen mode; empty = $WILDVALUES_REFERENCE_TREE or ../shared/data/...
     frozen_min_similarity: float = 0.6
+    # auto: value trees mapped onto the paper's tree wherever its files are found, else built | frozen | build
+    value_trees: Literal["auto", "frozen", "build"] = "auto"
+    reference_download: bool = True  # fetch the paper's tree once from the Hugging Face Hub if not found
+    # auto: tasks from the users' requests when under half the conversations have a task sentence
+    task_source: Literal["auto", "sentences", "requests"] = "auto"
+    grounding_floor: float | None = None  # None: the floor measured for the embedding model (grounding.py)
+    grounding_margin: float | None = None

@@ -12,7 +12,6 @@ at least ``min_similarity``; below the floor it goes to the explicit ``unmapped`
 from __future__ import annotations
 
 import csv
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,6 @@ import numpy as np
 from wildvalues.taxonomy.hierarchy import EmbedFn, Hierarchy, Node
 
 UNMAPPED = "unmapped"
-_REPO = Path(__file__).resolve().parents[3]
 DEFAULT_REFERENCE = "../shared/data/values-in-the-wild/values_tree.csv"
 
 
@@ -30,16 +28,17 @@ class TreeFileError(ValueError):
 
 
 def resolve_reference_tree(configured: str | None = None) -> Path:
-    """``configured`` path, else ``$WILDVALUES_REFERENCE_TREE``, else ``../shared/...`` from repo or cwd."""
-    candidates = [configured, os.environ.get("WILDVALUES_REFERENCE_TREE")]
-    candidates += [str(_REPO / DEFAULT_REFERENCE), DEFAULT_REFERENCE]
-    for candidate in candidates:
-        if candidate and Path(candidate).expanduser().is_file():
-            return Path(candidate).expanduser()
-    raise TreeFileError(
-        "no reference tree found: download values_tree.csv from the Hugging Face dataset "
-        "Anthropic/values-in-the-wild (CC BY 4.0) and set taxonomy.reference_tree or "
-        f"WILDVALUES_REFERENCE_TREE to its path (looked for {DEFAULT_REFERENCE})")
+    """``configured`` path, else ``$WILDVALUES_REFERENCE_TREE``, else the released file (``reference.py``)."""
+    from wildvalues.taxonomy.reference import find_released_file
+
+    lookup = find_released_file("values_tree.csv", configured or None)
+    if lookup.path is None:
+        raise TreeFileError(
+            "no reference tree found: download values_tree.csv from the Hugging Face dataset "
+            "Anthropic/values-in-the-wild (CC BY 4.0) and set taxonomy.reference_tree or "
+            f"WILDVALUES_REFERENCE_TREE to its path (looked for {DEFAULT_REFERENCE}; "
+            + "; ".join(lookup.notes) + ")")
+    return lookup.path
 
 
 def load_tree_csv(path: Path, tree: str = "ai_values") -> Hierarchy:
@@ -114,7 +113,7 @@ def map_labels(labels: list[str], reference: Hierarchy, embed_fn: EmbedFn,
 def frozen_hierarchy(mappings: list[FrozenMapping], weights: dict[str, float], reference: Hierarchy,
                      tree: str) -> Hierarchy:
     """The reference tree's upper levels with the new labels as leaves (plus an ``unmapped`` chain)."""
-    nodes = {cid: Node(n.cluster_id, n.name, n.description, n.level, 0.0, n.parent)
+    nodes = {cid: Node(n.cluster_id, n.name, n.description, n.level, 0.0, n.parent, name_source="reference")
              for cid, n in reference.nodes.items() if n.level > 0}
     depth = max((len(m.path) for m in mappings), default=0)
     if any(m.how == "unmapped" for m in mappings):
@@ -128,4 +127,6 @@ def frozen_hierarchy(mappings: list[FrozenMapping], weights: dict[str, float], r
         for level, cid in enumerate(m.path, start=1):
             key = f"{UNMAPPED}@{level}" if cid == UNMAPPED else cid
             nodes[key].weight += weights.get(m.label, 0.0)
+    # reference categories no label reached are left out: they would only count as withheld in a report
+    nodes = {key: node for key, node in nodes.items() if node.level == 0 or node.weight > 0}
     return Hierarchy(tree, nodes, [], {"frozen_from": reference.stats.get("source", "")})

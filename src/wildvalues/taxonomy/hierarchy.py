@@ -46,6 +46,9 @@ class Node:
     weight: float
     parent: str | None = None
     children: list[str] = field(default_factory=list)
+    name_source: str = ""  # llm | extractive | member | keywords | reference ('' = a leaf's own label)
+    name_similarity: float | None = None  # cosine of the name with its members' centroid (grounding)
+    name_check: str = ""  # what the grounding check decided, and why
 
 
 @dataclass
@@ -174,7 +177,8 @@ def build_hierarchy(items: Sequence[BaseItem], vectors: np.ndarray, embed_fn: Em
         if len(current) == 1:  # one cluster left: carry it up so every leaf has an ancestor at every level
             child = current[0]
             parent = Node(_cluster_id(tree, level, leaves_of[child.cluster_id]), child.name,
-                          child.description, level, child.weight, children=[child.cluster_id])
+                          child.description, level, child.weight, children=[child.cluster_id],
+                          name_source=child.name_source or "member")
             leaves_of[parent.cluster_id] = leaves_of[child.cluster_id]
             child.parent = parent.cluster_id
             nodes[parent.cluster_id] = parent
@@ -329,7 +333,7 @@ def _build_level(children: list[Node], vectors: np.ndarray, target: int, level: 
         leaves_of[cid] = leaves
         parent = Node(cid, named.name, named.description, level,
                       float(sum(children[i].weight for i in member_idx)),
-                      children=[children[i].cluster_id for i in member_idx])
+                      children=[children[i].cluster_id for i in member_idx], name_source=named.source)
         parents.append((parent, parent.children))
         names.append(f"{named.name}: {named.description}")
     centroids = np.stack([_unit(vectors[members_of[p]].mean(axis=0)) for p in used])

@@ -41,6 +41,7 @@ _LINE_PREFIX = re.compile(r"^\s*(?:[-*•]|\d+[.)]|[A-Za-z][.)])\s*")
 class Proposal:
     name: str
     description: str
+    source: str = "llm"  # llm | extractive (taken from the members) | keywords
 
 
 @dataclass
@@ -242,4 +243,4 @@ def extractive_name(children: Sequence[str]) -> Proposal:
     head = list(dict.fromkeys(child.split(" and ")[0] for child in children[:2]))  # no 'a and b and c'
     name = " and ".join(head)
     description = "Includes " + "; ".join(children[:6]) + (" and more." if len(children) > 6 else ".")
-    return Proposal(name, description)
+    return Proposal(name, description, "extractive")

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from wildvalues.llm import client_for
 from wildvalues.progress import SILENT, Progress
 from wildvalues.stage import StageResult
-from wildvalues.taxonomy import store
-from wildvalues.taxonomy.frozen import frozen_hierarchy, load_tree_csv, map_labels, resolve_reference_tree
+from wildvalues.taxonomy import defaults, store
+from wildvalues.taxonomy.frozen import load_tree_csv, resolve_reference_tree
 
 if TYPE_CHECKING:
     from wildvalues.config import Config
@@ -45,8 +45,18 @@ def build_taxonomy(ws: Workspace, cfg: Config, client: LLMClient | None = None,
     summary["naming"] = tcfg.naming if needs_llm else "extractive"
     with ws.run("taxonomy build", {"trees": trees}, cfg.model_dump()) as run, \
             client_for(cfg.llm, ws, run.run_id, given=client if needs_llm else None,
-                       needed=needs_llm) as judge:
+                       needed=needs_llm, lazy=True) as judge:
         embed_fn = _embed_fn(cfg.embed.model, cfg.embed.batch_size)
+        # value trees onto the paper's tree where its files are found (else built, names grounded)
+        reference = defaults.value_tree_reference(tcfg)
+        if reference is not None:
+            summary["reference_notes"] = reference.notes
+        if reference is not None and reference.path is not None:
+            frozen = [t for t in trees if t != "tasks"]
+            progress.say("value trees onto the paper's released tree")
+            summary["trees"].update(defaults.frozen_value_trees(ws, frozen, reference, embed_fn, tcfg,
+                                                                run.run_id))
+            trees = [t for t in trees if t == "tasks"]
         for tree in trees:
             started = time.perf_counter()
             progress.say(f"{tree} tree")
@@ -55,12 +65,19 @@ def build_taxonomy(ws: Workspace, cfg: Config, client: LLMClient | None = None,
                 tasks = dict(ws.con.execute(
                     "SELECT conversation_id, trim(task) FROM features "
                     "WHERE task IS NOT NULL AND trim(task) <> ''").fetchall())
-                if len(tasks) < 2:
+                built = (defaults.request_task_tree(ws, cfg, embed_fn, progress=progress.say)
+                         if defaults.wants_request_tasks(ws, tcfg, len(tasks)) else None)
+                if built is not None:  # no task sentences (fast profile): the users' requests, clustered
+                    hierarchy, base_of, info = built
+                elif len(tasks) < 2:
                     summary["trees"][tree] = {"skipped": f"{len(tasks)} conversation(s) with a task"}
                     continue
-                hierarchy, base_of = store.build_task_tree(tasks, embed_fn, namer, tcfg, progress.say)
+                else:
+                    hierarchy, base_of = store.build_task_tree(tasks, embed_fn, namer, tcfg, progress.say,
+                                                               defaults.grounding_rule(cfg))
+                    info = {"conversations": len(tasks)}
+                info["grounding"] = defaults.ground_tree(hierarchy, embed_fn, cfg)
                 paths = store.path_rows(hierarchy, base_of)
-                info = {"conversations": len(tasks)}
             else:
                 weights, info = store.label_weights(ws, tree)
                 if len(weights) < 2:
@@ -68,6 +85,7 @@ def build_taxonomy(ws: Workspace, cfg: Config, client: LLMClient | None = None,
                     continue
                 hierarchy = store.build_value_tree(weights, tree, embed_fn, namer,
                                                    store.settings_from(tcfg), progress.say)
+                info["grounding"] = defaults.ground_tree(hierarchy, embed_fn, cfg)
                 paths = store.path_rows(hierarchy)
             store.write_tree(ws, tree, store.node_rows(hierarchy, run.run_id), paths)
             summary["trees"][tree] = {**info, **store.tree_summary(hierarchy),
@@ -86,7 +104,6 @@ def frozen_taxonomy(ws: Workspace, cfg: Config, trees: list[str] | None = None, 
     tcfg = cfg.taxonomy
     path = resolve_reference_tree(reference or tcfg.reference_tree)
     ref = load_tree_csv(path)
-    names = {cid: node.name for cid, node in ref.nodes.items()}
     trees = trees or [t for t in tcfg.trees if t != "tasks"]
     summary: dict[str, Any] = {"reference_tree": str(path), "min_similarity": tcfg.frozen_min_similarity,
                                "embedding_model": cfg.embed.model, "trees": {}}
@@ -95,15 +112,7 @@ def frozen_taxonomy(ws: Workspace, cfg: Config, trees: list[str] | None = None, 
         for tree in trees:
             if tree == "tasks":
                 raise ValueError("frozen mode maps value labels; the paper released no task tree")
-            weights, info = store.label_weights(ws, tree)
-            mappings = map_labels(list(weights), ref, embed_fn, tcfg.frozen_min_similarity)
-            hierarchy = frozen_hierarchy(mappings, weights, ref, tree)
-            store.write_tree(ws, tree, store.node_rows(hierarchy, run.run_id),
-                             store.frozen_path_rows(tree, mappings, names))
-            how = {k: sum(1 for m in mappings if m.how == k) for k in ("exact", "nearest", "unmapped")}
-            share = sum(weights[m.label] for m in mappings if m.how == "unmapped") / max(1.0, sum(
-                weights.values()))
-            summary["trees"][tree] = {**info, **how, "unmapped_share_of_mentions": round(share, 4)}
+            summary["trees"][tree] = defaults.write_frozen_tree(ws, tree, ref, embed_fn, tcfg, run.run_id)
         run.counts.update(summary)
         summary["run_id"] = run.run_id
     return summary

@@ -28,8 +28,13 @@ VALUE_TREES = {"ai_values": "ai_values", "human_values": "human_values"}
 TREE_NODES_DDL = """
 CREATE TABLE IF NOT EXISTS tree_nodes (
     tree VARCHAR, cluster_id VARCHAR, name VARCHAR, description VARCHAR, level INT,
-    parent_cluster_id VARCHAR, pct_total_occurrences DOUBLE, n_conversations INT, run_id VARCHAR)
+    parent_cluster_id VARCHAR, pct_total_occurrences DOUBLE, n_conversations INT, run_id VARCHAR,
+    name_source VARCHAR, name_similarity DOUBLE, name_check VARCHAR)
 """
+# added after the first release of the table: workspaces made before get them on the next write
+NAME_COLUMNS = (("name_source", "VARCHAR"), ("name_similarity", "DOUBLE"), ("name_check", "VARCHAR"))
+NODE_COLUMNS = ("tree, cluster_id, name, description, level, parent_cluster_id, pct_total_occurrences, "
+                "n_conversations, run_id, name_source, name_similarity, name_check")
 LABEL_PATHS_DDL = """
 CREATE TABLE IF NOT EXISTS label_paths (
     tree VARCHAR, label VARCHAR, level INT, cluster_id VARCHAR, cluster_name VARCHAR)
@@ -66,8 +71,8 @@ def build_value_tree(labels: dict[str, float], tree: str, embed_fn, namer, setti
     return build_hierarchy(items, embed_fn(keys), embed_fn, namer, settings, tree, progress)
 
 
-def build_task_tree(tasks: dict[str, str], embed_fn, namer, cfg: TaxonomyConfig, progress=None
-                    ) -> tuple[Hierarchy, dict[str, str]]:
+def build_task_tree(tasks: dict[str, str], embed_fn, namer, cfg: TaxonomyConfig, progress=None,
+                    rule=None) -> tuple[Hierarchy, dict[str, str]]:
     """Base task clusters by k-means over task sentences, named from their members, then the hierarchy.
 
     Returns the tree and conversation_id -> base cluster id.
@@ -103,6 +108,11 @@ def build_task_tree(tasks: dict[str, str], embed_fn, namer, cfg: TaxonomyConfig,
 
     flags = iter(names_pii_free([n for n in names if n is not None]))
     names = [n if n is not None and next(flags) else None for n in names]
+    replaced = 0
+    if rule is not None:  # issue 13: an LLM name must be grounded in the task sentences it groups
+        from wildvalues.taxonomy.grounding import ground_names
+
+        names, replaced = ground_names(names, member_texts, embed_fn, rule, keyword_name)
     items, item_vectors, base_of = [], [], {}
     for (j, m), named, texts in zip(members.items(), names, member_texts, strict=True):
         named = named or keyword_name(texts)  # never a member's own sentence: those are per-conversation
@@ -116,6 +126,7 @@ def build_task_tree(tasks: dict[str, str], embed_fn, namer, cfg: TaxonomyConfig,
     settings.calls_per_leaf = max(0.0, (budget_total - used) / max(1, len(items)))
     hierarchy = build_hierarchy(items, np.stack(item_vectors), embed_fn, namer, settings, "tasks", progress)
     hierarchy.stats["base_naming_calls"] = used
+    hierarchy.stats["base_names_ungrounded"] = replaced
     return hierarchy, base_of
 
 
@@ -135,7 +146,7 @@ def keyword_name(texts: list[str]) -> Proposal:
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))  # deterministic on ties
     shared = [w for w, n in ranked[:4] if n >= 2] or [w for w, _ in ranked[:2]]
     words = shared[:3] or ["other"]
-    return Proposal(" ".join(words), f"Tasks mentioning {', '.join(shared[:4] or words)}.")
+    return Proposal(" ".join(words), f"Tasks mentioning {', '.join(shared[:4] or words)}.", "keywords")
 
 
 def node_rows(h: Hierarchy, run_id: str) -> list[tuple]:
@@ -143,7 +154,8 @@ def node_rows(h: Hierarchy, run_id: str) -> list[tuple]:
     rows = []
     for node in sorted(h.nodes.values(), key=lambda n: (n.level, n.cluster_id)):
         rows.append((h.tree, node.cluster_id, node.name, node.description, node.level, node.parent,
-                     round(100.0 * node.weight / total, 6), None, run_id))
+                     round(100.0 * node.weight / total, 6), None, run_id, node.name_source or None,
+                     node.name_similarity, node.name_check or None))
     return rows
 
 
@@ -174,12 +186,15 @@ def write_tree(ws, tree: str, nodes: list[tuple], paths: list[tuple]) -> None:
     con = ws.con
     con.execute(TREE_NODES_DDL)
     con.execute(LABEL_PATHS_DDL)
+    for column, kind in NAME_COLUMNS:
+        con.execute(f"ALTER TABLE tree_nodes ADD COLUMN IF NOT EXISTS {column} {kind}")
     con.execute("BEGIN")
     try:
         con.execute("DELETE FROM tree_nodes WHERE tree = ?", [tree])
         con.execute("DELETE FROM label_paths WHERE tree = ?", [tree])
         if nodes:
-            con.executemany("INSERT INTO tree_nodes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", nodes)
+            con.executemany(f"INSERT INTO tree_nodes ({NODE_COLUMNS}) VALUES ({', '.join('?' * 12)})",
+                            nodes)
         if paths:
             con.executemany("INSERT INTO label_paths VALUES (?, ?, ?, ?, ?)", paths)
         _fill_conversation_counts(ws, tree)
