@@ -18,6 +18,7 @@ import typer
 
 from wildvalues.cli_common import ConfigOpt, JsonOpt, WorkspaceOpt, console, emit_summary, fail
 from wildvalues.config import Config, load_config
+from wildvalues.engine.options import EngineOpt, RayAddressOpt, WorkersOpt, engine_overrides
 from wildvalues.workspace import DEFAULT_WORKSPACE, Workspace
 
 # (stage name, module, function) in pipeline order
@@ -123,10 +124,16 @@ def register(app: typer.Typer) -> None:
         include_examples: Annotated[bool, typer.Option(help="scrubbed snippets in report")] = False,
         workspace: WorkspaceOpt = DEFAULT_WORKSPACE,
         config: ConfigOpt = None,
+        engine: EngineOpt = None,
+        ray_address: RayAddressOpt = None,
+        workers: WorkersOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Run every stage: ingest, scrub, extract, taxonomy, analyze, report."""
-        cfg = load_config(config)
+        try:
+            cfg = load_config(config, engine_overrides(engine, ray_address, workers))
+        except ValueError as exc:
+            raise fail(f"config: {exc}") from exc
         inputs = list(paths or [])
         if demo:
             try:

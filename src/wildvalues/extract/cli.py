@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from wildvalues.cli_common import DEFAULT_WS, ConfigOpt, JsonOpt, WorkspaceOpt, console, emit_summary, fail
+from wildvalues.engine.options import EngineOpt, RayAddressOpt, WorkersOpt, engine_overrides
 
 ModeOpt = Annotated[
     str | None, typer.Option("--mode", help="fast (default) or paper (one prompt per feature)")
@@ -56,6 +57,9 @@ def register(app: typer.Typer) -> None:
         allow_unscrubbed: Annotated[
             bool, typer.Option("--allow-unscrubbed", help="read raw text when no scrubbed table")
         ] = False,
+        engine: EngineOpt = None,
+        ray_address: RayAddressOpt = None,
+        workers: WorkersOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Extract subjectivity, values, response type and task for each scrubbed conversation."""
@@ -63,7 +67,10 @@ def register(app: typer.Typer) -> None:
         from wildvalues.extract.store import UnscrubbedError, extract_workspace
         from wildvalues.workspace import Workspace
 
-        cfg = _config(config, mode, prompts)
+        try:
+            cfg = _config(config, mode, prompts, engine_overrides(engine, ray_address, workers))
+        except ValueError as exc:
+            raise fail(f"config: {exc}") from exc
         with Workspace(workspace) as ws:
             try:
                 with _progress() as bar:

@@ -126,31 +126,38 @@ def extract_workspace(
         return summary
     own_client = client is None
     with ws.run("extract", {"limit": limit, "mode": ecfg.mode}, cfg.model_dump()) as run:
-        if own_client:
-            from wildvalues.llm import get_client
+        # --- engine branch (issue 15): the same batches in this process or on a Ray Data actor pool ---
+        started = time.perf_counter()
+        if cfg.engine.name == "ray":
+            from wildvalues.engine.merge import save_llm_summary
+            from wildvalues.engine.ray_engine import extract_ray
 
-            client = get_client(cfg.llm, workspace=ws, run_id=run.run_id)
-        started, written, with_failures = time.perf_counter(), 0, 0
-        try:
-            for start in range(0, len(todo), batch_size):
-                batch = extract_batch(
-                    todo[start : start + batch_size], client, ecfg, prompts=prompts, heads=heads
-                )
-                for f in batch:
-                    f.run_id = run.run_id
-                write_features(ws, batch)
-                written += len(batch)
-                with_failures += sum(1 for f in batch if f.failures)
-                if progress:
-                    progress(written, len(todo))
-        finally:
-            accounting = client.accounting() if client is not None else {}
-            if own_client and client is not None:
-                client.close()
+            result = extract_ray(ws, todo, cfg, run_id=run.run_id, version=version)
+            save_llm_summary(ws, run.run_id, cfg.llm.backend, judge, result.llm,
+                             time.perf_counter() - started)
+        else:
+            from wildvalues.engine.local import extract_local
+
+            if own_client:
+                from wildvalues.llm import get_client
+
+                client = get_client(cfg.llm, workspace=ws, run_id=run.run_id)
+            try:
+                result = extract_local(
+                    ws, todo, lambda convs: extract_batch(convs, client, ecfg, prompts=prompts, heads=heads),
+                    run_id=run.run_id, version=version, batch_size=batch_size, client=client,
+                    progress=progress)
+            finally:
+                if own_client and client is not None:
+                    client.close()
+        accounting, written, with_failures = result.llm, result.extracted, result.with_failures
+        # --- end engine branch ---
         elapsed = time.perf_counter() - started
         summary |= {
             "extracted": written,
             "with_failures": with_failures,
+            "failed": result.failed,
+            "engine": cfg.engine.name,
             "seconds": round(elapsed, 1),
             "s_per_conversation": round(elapsed / written, 2) if written else None,
             "llm": {
