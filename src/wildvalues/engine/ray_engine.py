@@ -57,6 +57,10 @@ def recover_leftovers(ws: Any, root: Path, *, version: str, run_id: str, cache_p
 def connect(engine_cfg: Any, workers_cpus: float) -> bool:
     """Join the cluster at ``engine.ray_address`` or start a private local instance (127.0.0.1, no
     dashboard, a small object store). Returns True when this call connected (the caller disconnects)."""
+    if engine_cfg.ray_address is None:
+        # a private instance keeps 127.0.0.1 as its node address and binds every server to it (Ray reads
+        # this at import; without it Ray swaps in the machine's outward address and listens on all)
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     try:
         import ray
     except ImportError as exc:
