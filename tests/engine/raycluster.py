@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -58,10 +59,25 @@ def _own_processes(temp_dir: str) -> list[psutil.Process]:
     return out
 
 
+@dataclass
+class RayCluster:
+    address: str  # 127.0.0.1:PORT of the head's GCS
+    env: dict[str, str]  # what a driver needs to join (PYTHONPATH, the auth token, loopback mode)
+    temp_dir: str  # every process of the cluster names it on its command line
+
+    def listening_addresses(self) -> set[str]:
+        """The local addresses every process of the cluster listens on (TCP)."""
+        found = set()
+        for proc in _own_processes(self.temp_dir):
+            with suppress(psutil.Error):
+                listening = [c for c in proc.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN]
+                found |= {c.laddr.ip for c in listening}
+        return found
+
+
 @contextmanager
-def ray_cluster(src: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """Start head + one worker node; yield (address ``127.0.0.1:PORT``, the env a driver needs to join);
-    stop both on exit."""
+def ray_cluster(src: Path) -> Iterator[RayCluster]:
+    """Start head + one worker node on 127.0.0.1; yield the cluster; stop both (and only them) on exit."""
     temp_dir = tempfile.mkdtemp(prefix="wvray-", dir="/tmp")  # short: Ray's socket paths must stay < 108
     port = free_port()
     env = ray_env(src, secrets.token_hex(24))
@@ -81,7 +97,7 @@ def ray_cluster(src: Path) -> Iterator[tuple[str, dict[str, str]]]:
              OBJECT_STORE, *_node_ports()[1::2]],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
         _wait_nodes(address, 2, env, Path(temp_dir) / "cluster.log")
-        yield address, env
+        yield RayCluster(address, env, temp_dir)
     finally:
         for proc in reversed(procs):
             with suppress(ProcessLookupError):

@@ -24,7 +24,7 @@ class EngineConfig(BaseModel):
     shard_dir: str | None = Field(
         default=None,
         description="where input/output Parquet shards go (default <workspace>/engine); on a multi-node "
-        "cluster a path every node sees (NFS) or an s3:// / gs:// URI",
+        "cluster a folder every node sees at the same path (NFS, a mounted bucket)",
     )
     object_store_mb: int = Field(default=200, ge=75, description="object store of a local Ray instance")
     ship_cache_max_mb: int = Field(

@@ -32,7 +32,11 @@ class RayUnavailable(RuntimeError):
 
 
 def job_root(ws: Any, engine_cfg: Any) -> Path:
-    return Path(engine_cfg.shard_dir) if engine_cfg.shard_dir else ws.root / "engine"
+    """Where this workspace's jobs keep their shards; absolute, since tasks run in other directories."""
+    if engine_cfg.shard_dir and "://" in engine_cfg.shard_dir:
+        raise ValueError(f"engine.shard_dir {engine_cfg.shard_dir!r}: only a shared folder path is "
+                         "supported so far (mount the bucket, e.g. with s3fs/gcsfuse, and give its path)")
+    return (Path(engine_cfg.shard_dir) if engine_cfg.shard_dir else ws.root / "engine").resolve()
 
 
 def recover_leftovers(ws: Any, root: Path, *, version: str, run_id: str, cache_path: Path) -> EngineResult:
@@ -148,12 +152,14 @@ def _run_job(cfg: Any, in_dir: Path, out_dir: Path, actors_dir: Path, *, run_id:
     ecfg = cfg.engine
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
-    files = sorted(str(p) for p in in_dir.glob("*.parquet"))
-    n_batches = sum(pq.read_metadata(f).num_rows for f in files)
+    n_batches = sum(pq.read_metadata(f).num_rows for f in in_dir.glob("*.parquet"))
     # the reader packs small files into one block, and a pool gets work one block at a time: cut the
-    # stream into blocks of a few batches (a streaming repartition) so every actor has work
+    # stream into blocks of a few batches (a streaming repartition) so every actor has work.
+    # One folder, not a list of files: Ray resolves a list in parallel threads, which race on importing
+    # fsspec's optional HTTP filesystem when aiohttp is absent (ImportError instead of "not there").
     per_block = batches_per_shard(n_batches, ecfg.workers, ecfg.max_shard_rows, ecfg.batch_size)
-    ds = ray.data.read_parquet(files).repartition(target_num_rows_per_block=per_block)
+    ds = ray.data.read_parquet(str(in_dir), file_extensions=["parquet"])
+    ds = ds.repartition(target_num_rows_per_block=per_block)
     extra = {"num_gpus": ecfg.gpus_per_worker} if ecfg.gpus_per_worker else {}
     ds = ds.map_batches(
         ExtractActor,
@@ -161,6 +167,7 @@ def _run_job(cfg: Any, in_dir: Path, out_dir: Path, actors_dir: Path, *, run_id:
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=ecfg.workers),
         num_cpus=ecfg.cpus_per_worker,
+        scheduling_strategy="SPREAD",  # actors over as many nodes as have room
         # python-mode dump: the API key stays a SecretStr (a JSON dump would mask it)
         fn_constructor_kwargs={"cfg_dict": cfg.model_dump(), "use_llm": use_llm,
                                "run_id": run_id, "version": version, "cache_seed": seed,

@@ -115,7 +115,10 @@ class ExtractActor:
         self.extractor = build_extractor(cfg_dict, use_llm=use_llm, run_id=run_id, seed_path=seed_path)
         if actors_dir:  # where operators (and the fault tests) find each actor's process
             Path(actors_dir).mkdir(parents=True, exist_ok=True)
-            Path(actors_dir, f"{socket.gethostname()}-{os.getpid()}").write_text(str(os.getpid()))
+            import ray
+
+            node = ray.get_runtime_context().get_node_id()
+            Path(actors_dir, f"{socket.gethostname()}-{os.getpid()}").write_text(f"{os.getpid()} {node}")
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         """Each input row is one batch of conversations: one guarded ``extract_batch`` call each."""
