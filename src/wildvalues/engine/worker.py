@@ -8,6 +8,8 @@ new call-cache entries and the batch's LLM account travel back inside the output
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
 import socket
@@ -148,4 +150,10 @@ def _seed_file(cache_seed: Any) -> Path | None:
     handle, name = tempfile.mkstemp(prefix="wildvalues-cache-seed-", suffix=".sqlite")
     with os.fdopen(handle, "wb") as fh:
         fh.write(blob)
+    atexit.register(_remove, name)  # the actor's copy goes when its process ends normally
     return Path(name)
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
