@@ -132,3 +132,31 @@ def test_engine_flags_reach_the_config_and_bad_names_are_refused():
     assert (cfg.engine.name, cfg.engine.ray_address, cfg.engine.workers) == ("ray", "auto", 3)
     result = CliRunner().invoke(app, ["extract", "--engine", "spark", "-w", "/nonexistent/ws"])
     assert result.exit_code != 0 and "engine" in result.output
+
+
+def test_local_stage_records_a_raising_conversation_and_a_rerun_retries_it(monkeypatch, workspace):
+    from wildvalues.config import Config
+    from wildvalues.extract import store
+
+    from .corpus import fill_scrubbed
+
+    ids = fill_scrubbed(workspace, 5)
+    broken = {ids[2]}
+
+    def extract(conversations, client, cfg, **kwargs):
+        if broken & {c.conversation_id for c in conversations}:
+            raise RuntimeError("tokenizer exploded")
+        return [Features(conversation_id=c.conversation_id, prompt_version=kwargs["prompts"].version)
+                for c in conversations]
+
+    monkeypatch.setattr(store, "extract_batch", extract)
+    monkeypatch.setattr(store, "record_version", lambda prompts, heads, stacker: prompts.version)
+    client = get_client(LLMConfig(), backend=ScriptedBackend(lambda req: "ok"))
+    first = store.extract_workspace(workspace, Config(), client=client)
+    assert (first["conversations"], first["extracted"], first["failed"]) == (5, 4, 1)
+    assert workspace.con.execute("SELECT conversation_id, reason FROM extract_failures").fetchall() == [
+        (ids[2], "RuntimeError: tokenizer exploded")]
+    broken.clear()
+    second = store.extract_workspace(workspace, Config(), client=client)
+    assert (second["already_extracted"], second["extracted"], second["failed"]) == (4, 1, 0)
+    assert workspace.con.execute("SELECT count(*) FROM extract_failures").fetchone()[0] == 0
