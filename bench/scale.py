@@ -152,16 +152,16 @@ def llm_rows(scratch: Path, source: Path, n: int, concurrencies: list[int]) -> l
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=1000, help="conversations for the heads-only row")
+    parser.add_argument("--n", type=int, default=1000, help="conversations for the heads-only row (0: skip)")
     parser.add_argument("--llm-n", type=int, default=16, help="conversations for the LLM rows (0: skip)")
     parser.add_argument("--concurrency", default="1,2,4")
     parser.add_argument("--scratch", type=Path, default=None)
     args = parser.parse_args()
     scratch = args.scratch or Path(tempfile.mkdtemp(prefix="wildvalues-scale-"))
     scratch.mkdir(parents=True, exist_ok=True)
-    build_source(workspace_copy_target := scratch / "source", args.n)
-    row = heads_row(scratch, workspace_copy_target, args.n)
-    print(json.dumps(row), flush=True)
+    if args.n:
+        build_source(scratch / "source", args.n)
+        print(json.dumps(heads_row(scratch, scratch / "source", args.n)), flush=True)
     if args.llm_n:
         small = scratch / "source-llm"
         build_source(small, args.llm_n)
