@@ -7,7 +7,7 @@ sampled with seed 0) extracted by ``--engine local`` (one process) and by ``--en
 local Ray instance, one node, 2 actors). Both timings are end to end and cold: the local engine loads the
 embedding model in-process, the Ray engine starts Ray, exports the shards, starts the actors (each loads
 its model) and merges the rows back. Ray's overhead is (ray seconds / local seconds) - 1; the features of
-the two runs are compared row by row.
+the two runs are compared row by row. Each run starts with an empty embedding cache (models shared).
 
 Row 2, an OpenAI-compatible server: a real llama.cpp server (xllamacpp, the pinned 0.5B GGUF, 4 slots,
 127.0.0.1) behind the ``openai`` backend, ``--llm-n`` conversations extracted on Ray with 1, 2 and 4 actors,
@@ -99,11 +99,29 @@ def same_rows(a: Path, b: Path) -> tuple[int, int]:
     return sum(1 for x, y in zip(rows_a, rows_b, strict=False) if x == y), max(len(rows_a), len(rows_b))
 
 
+def cold_embedding_cache(scratch: Path, name: str) -> None:
+    """Point ``WILDVALUES_CACHE`` at a folder with the real cache's models (symlinked) but an empty
+    embedding cache, so each engine embeds its conversations itself (the second run would otherwise read
+    the first one's vectors). Ray's workers inherit the variable from the driver."""
+    real = Path(os.environ.get("WILDVALUES_REAL_CACHE") or os.environ.get("WILDVALUES_CACHE")
+                or Path.home() / ".cache" / "wildvalues")
+    os.environ["WILDVALUES_REAL_CACHE"] = str(real)
+    root = scratch / f"cache-{name}"
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "embeddings").mkdir(parents=True)
+    for entry in real.iterdir():
+        if entry.name != "embeddings":
+            (root / entry.name).symlink_to(entry)
+    os.environ["WILDVALUES_CACHE"] = str(root)
+
+
 def heads_row(scratch: Path, source: Path, n: int) -> dict:
     from wildvalues.config import Config
 
     cfg = Config.model_validate({"engine": {"name": "ray", "workers": 2}})
+    cold_embedding_cache(scratch, "local")
     local_s = run_local_heads(workspace_copy(source, scratch / "local"), cfg)
+    cold_embedding_cache(scratch, "ray")
     ray_s, detail = run_ray(workspace_copy(source, scratch / "ray"), cfg, use_llm=False)
     equal, total = same_rows(scratch / "local", scratch / "ray")
     return {"profile": "fast (heads only)", "conversations": n, "local_s": round(local_s, 1),
