@@ -152,7 +152,8 @@ def llm_rows(scratch: Path, source: Path, n: int, concurrencies: list[int]) -> l
             cfg = Config.model_validate({
                 "llm": {"backend": "openai", "model": TEST_MODEL, "base_url": base_url, "api_key": "local",
                         "timeout_s": 600},
-                "engine": {"name": "ray", "workers": workers, "cpus_per_worker": 0.5, "batch_size": 4}})
+                # batches of one conversation: every actor has work even with a handful of conversations
+                "engine": {"name": "ray", "workers": workers, "cpus_per_worker": 0.5, "batch_size": 1}})
             seconds, detail = run_ray(workspace_copy(source, scratch / f"llm-{workers}"), cfg, use_llm=True)
             llm = detail["llm"]
             rows.append({"profile": "openai backend -> llama.cpp server (0.5B)", "conversations": n,
