@@ -3,7 +3,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # all models: the few `realmodel` tests run the 1.5B judge and the 0.5B sibling (cached after the first pull)
-bash scripts/setup.sh --models all --browser || exit 1
+bash scripts/setup.sh --models all --extras all,test,ray --browser || exit 1
 .venv/bin/ruff check src tests bench || exit 1
 .venv/bin/python -m pytest "$@"
 rc=$?

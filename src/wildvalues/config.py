@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from wildvalues.analyze.config import AnalyzeConfig
 from wildvalues.embed.config import EmbedConfig
+from wildvalues.engine.config import EngineConfig
 from wildvalues.extract.config import ExtractConfig
 from wildvalues.ingest.config import IngestConfig
 from wildvalues.llm.config import LLMConfig
@@ -38,6 +39,7 @@ class Config(BaseModel):
     taxonomy: TaxonomyConfig = Field(default_factory=TaxonomyConfig)
     analyze: AnalyzeConfig = Field(default_factory=AnalyzeConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    engine: EngineConfig = Field(default_factory=EngineConfig)
 
     @model_validator(mode="after")
     def _fast_profile_embeds_small(self) -> Config:

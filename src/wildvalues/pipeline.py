@@ -25,6 +25,7 @@ from wildvalues.cli_common import (
     progress_for,
 )
 from wildvalues.config import Config
+from wildvalues.engine.options import EngineOpt, RayAddressOpt, WorkersOpt, engine_overrides
 from wildvalues.extract import stage as extract_stage
 from wildvalues.ingest import stage as ingest_stage
 from wildvalues.llm.base import LLMClient
@@ -106,6 +107,9 @@ def register(app: typer.Typer) -> None:
             "--dry-run", help="ingest, scrub, then print LLM calls, tokens, dollars, time")] = False,
         workspace: WorkspaceOpt = DEFAULT_WORKSPACE,
         config: ConfigOpt = None,
+        engine: EngineOpt = None,
+        ray_address: RayAddressOpt = None,
+        workers: WorkersOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Run every stage: ingest, scrub, extract, screen, taxonomy, audit, analyze, report."""
@@ -124,7 +128,7 @@ def register(app: typer.Typer) -> None:
             "ingest.paths": inputs, "ingest.sample": sample, "ingest.seed": seed, "ingest.format": fmt,
             "extract.limit": limit, "extract.profile": profile, "extract.extract_all": extract_all,
             "report.include_examples": include_examples,
-        })
+        } | engine_overrides(engine, ray_address, workers))
         with Workspace(workspace) as ws:
             try:
                 if dry_run:

@@ -20,6 +20,7 @@ from wildvalues.cli_common import (
     open_workspace,
     progress_for,
 )
+from wildvalues.engine.options import EngineOpt, RayAddressOpt, WorkersOpt, engine_overrides
 from wildvalues.stage import MissingInput
 
 ModeOpt = Annotated[
@@ -60,6 +61,9 @@ def register(app: typer.Typer) -> None:
         allow_unscrubbed: Annotated[
             bool, typer.Option("--allow-unscrubbed", help="read raw text when no scrubbed table")
         ] = False,
+        engine: EngineOpt = None,
+        ray_address: RayAddressOpt = None,
+        workers: WorkersOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Extract subjectivity, values, response type and task for each scrubbed conversation."""
@@ -68,7 +72,8 @@ def register(app: typer.Typer) -> None:
 
         cfg = _config(config, mode, prompts, {"extract.limit": limit, "extract.profile": profile,
                                               "extract.extract_all": extract_all,
-                                              "extract.allow_unscrubbed": allow_unscrubbed or None})
+                                              "extract.allow_unscrubbed": allow_unscrubbed or None}
+                      | engine_overrides(engine, ray_address, workers))
         with open_workspace(workspace) as ws:
             try:
                 if dry_run:

@@ -52,7 +52,6 @@ class ExtractConfig(BaseModel):
     embed_model: str = "all-MiniLM-L6-v2"
     allow_unscrubbed: bool = False
     limit: int | None = Field(default=None, ge=1, description="extract at most N pending conversations")
-    batch_size: int = Field(default=8, ge=1, description="conversations per extract_batch call and write")
     heads_path: str | None = Field(
         default=None, description="fitted heads JSON (default: the built-in heads_v3.json)"
     )

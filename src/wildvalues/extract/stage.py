@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from wildvalues.extract.core import extract_batch
 from wildvalues.extract.extractor import build_extractor
-from wildvalues.extract.store import FEATURES_DDL, TextConversation, load_conversations, write_features
+from wildvalues.extract.store import FEATURES_DDL, TextConversation, load_conversations
 from wildvalues.llm import client_for
 from wildvalues.progress import SILENT, Progress
 from wildvalues.stage import StageResult
@@ -78,25 +78,40 @@ def run(ws: Workspace, cfg: Config, *, progress: Progress = SILENT, client: LLMC
     plan = plan_extraction(ws, cfg, _judge_name(cfg, client))
     summary = plan.summary(ecfg.mode) | {"profile": ecfg.profile}
     args = {"limit": ecfg.limit, "profile": ecfg.profile, "all": ecfg.extract_all}
+    args |= {"engine": cfg.engine.name}
+    local = cfg.engine.name == "local"  # on Ray each actor builds its own extractor and client
     with ws.run("extract", args, cfg.model_dump()) as run_record, \
             client_for(cfg.llm, ws, run_record.run_id, given=client,
-                       needed=bool(plan.todo) and ecfg.uses_llm) as judge:
-        extractor = build_extractor(ecfg, judge)
-        written = with_failures = screened = 0
+                       needed=bool(plan.todo) and ecfg.uses_llm and local) as judge:
         progress.start("extracting", total=len(plan.todo))
-        for offset in range(0, len(plan.todo), ecfg.batch_size):
-            batch = extract_batch(plan.todo[offset : offset + ecfg.batch_size], extractor)
-            for features in batch:
-                features.run_id = run_record.run_id
-            write_features(ws, batch)
-            written += len(batch)
-            with_failures += sum(1 for f in batch if f.failures)
-            screened += sum(1 for f in batch if "screened" in f.raw_outputs)
-            progress.advance(len(batch))
-        accounting = judge.accounting() if judge is not None else {}
+        if local:
+            from wildvalues.engine.local import extract_local
+
+            extractor = build_extractor(ecfg, judge)
+            result = extract_local(ws, plan.todo, lambda batch: extract_batch(batch, extractor),
+                                   run_id=run_record.run_id, version=plan.version,
+                                   batch_size=cfg.engine.batch_size, client=judge,
+                                   progress=lambda done, total: progress.update(done, total))
+        else:
+            from wildvalues.engine.merge import save_llm_summary
+            from wildvalues.engine.ray_engine import extract_ray
+
+            result = extract_ray(ws, plan.todo, cfg, run_id=run_record.run_id, version=plan.version,
+                                 use_llm=ecfg.uses_llm)
+            progress.update(len(plan.todo))
+            if ecfg.uses_llm:
+                save_llm_summary(ws, run_record.run_id, cfg.llm.backend, judge_model(cfg), result.llm,
+                                 time.perf_counter() - started)
+        accounting = result.llm
+        written, with_failures = result.extracted, result.with_failures
+        screened = ws.con.execute(
+            "SELECT count(*) FROM features WHERE run_id = ? AND json_exists(raw_outputs, '$.screened')",
+            [run_record.run_id]).fetchone()[0]
         elapsed = time.perf_counter() - started
         summary |= {
             "extracted": written,
+            "failed": result.failed,
+            "engine": cfg.engine.name,
             "screened_out_not_subjective": screened,
             "with_failures": with_failures,
             "seconds": round(elapsed, 1),
