@@ -43,12 +43,15 @@ def test_frozen_mapping_exact_nearest_and_unmapped(tree_file, bow):
     assert mappings["radical truthfulness"].leaf == "truthfulness"
     assert mappings["harm prevention online"].path[0] == "t:l1:safety"
     assert mappings["banana bread recipes"].how == "unmapped"
-    assert mappings["banana bread recipes"].path == [UNMAPPED, UNMAPPED]
+    assert mappings["banana bread recipes"].path == [f"{UNMAPPED}@1", UNMAPPED]
     weights = {"Honesty": 3.0, "radical truthfulness": 1.0, "harm prevention online": 2.0,
                "banana bread recipes": 4.0}
     tree = frozen_hierarchy(list(mappings.values()), weights, reference, "ai_values")
     assert tree.nodes["t:l1:truth"].weight == 4.0
-    assert tree.nodes[f"{UNMAPPED}@1"].weight == 4.0 and tree.nodes[f"{UNMAPPED}@1"].cluster_id == UNMAPPED
+    assert tree.nodes[f"{UNMAPPED}@1"].weight == 4.0 and tree.nodes[f"{UNMAPPED}@1"].parent == UNMAPPED
+    assert tree.nodes[UNMAPPED].weight == 4.0 and tree.nodes[UNMAPPED].parent is None
+    ids = [node.cluster_id for node in tree.nodes.values()]
+    assert len(ids) == len(set(ids))  # one id per node: the report indexes nodes by cluster_id
 
 
 def test_reference_tree_errors_name_file_and_line(tmp_path):

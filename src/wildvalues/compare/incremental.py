@@ -22,7 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from wildvalues.compare.load import UNMAPPED, tree_fingerprint
+from wildvalues.compare.load import tree_fingerprint
+from wildvalues.taxonomy.frozen import is_unmapped, unmapped_id
+
+# the released columns of tree_nodes (the grounding columns stay NULL)
+NODE_INSERT = ("INSERT INTO tree_nodes (tree, cluster_id, name, description, level, parent_cluster_id, "
+               "pct_total_occurrences, n_conversations, run_id) VALUES ")
 
 EmbedFn = Callable[[list[str]], np.ndarray]
 VALUE_COLUMNS = {"ai_values": "ai_values", "human_values": "human_values"}
@@ -48,7 +53,7 @@ def nearest_paths(
     if not labels:
         return {}
     depth = max((len(p) for p in existing.values()), default=0)
-    unmapped = [(UNMAPPED, "Unmapped")] * depth
+    unmapped = [(unmapped_id(level, depth), "Unmapped") for level in range(1, depth + 1)]
     if not existing:
         return {label: ("unmapped", 0.0, unmapped) for label in labels}
     names = sorted(existing)
@@ -134,7 +139,7 @@ def assign_new_labels(
                         m.label: (
                             m.how,
                             m.similarity,
-                            [(c, "Unmapped" if c == UNMAPPED else names[c]) for c in m.path],
+                            [(c, "Unmapped" if is_unmapped(c) else names[c]) for c in m.path],
                         )
                         for m in map_labels(labels, ref, embed_fn, floor)
                     }
@@ -151,7 +156,7 @@ def assign_new_labels(
                 node_rows.append((tree, label, label, "", 0, parent, None, None, run.run_id))
             if path_rows:
                 ws.con.executemany("INSERT INTO label_paths VALUES (?, ?, ?, ?, ?)", path_rows)
-                ws.con.executemany("INSERT INTO tree_nodes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", node_rows)
+                ws.con.executemany(NODE_INSERT + "(?, ?, ?, ?, ?, ?, ?, ?, ?)", node_rows)
                 _fill_conversation_counts(ws, tree)
             how = [v[0] for v in placed.values()]
             summary["trees"][tree] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from wildvalues.compare.incremental import NODE_INSERT
 from wildvalues.compare.load import StudyView
 from wildvalues.compare.scale import Scale
 from wildvalues.records import RESPONSE_TYPES
@@ -137,11 +138,11 @@ def write_view(
     ws.con.execute(LABEL_PATHS_DDL)
     cats = view.paths.drop_duplicates("cluster_id")
     ws.con.executemany(
-        "INSERT INTO tree_nodes VALUES (?, ?, ?, '', 1, NULL, NULL, NULL, 'synthetic')",
+        NODE_INSERT + "(?, ?, ?, '', 1, NULL, NULL, NULL, 'synthetic')",
         [("ai_values", r.cluster_id, r.cluster_name) for r in cats.itertuples()],
     )
     ws.con.executemany(
-        "INSERT INTO tree_nodes VALUES (?, ?, ?, '', 0, ?, NULL, NULL, 'synthetic')",
+        NODE_INSERT + "(?, ?, ?, '', 0, ?, NULL, NULL, 'synthetic')",
         [("ai_values", r.label, r.label, r.cluster_id) for r in view.paths.itertuples()],
     )
     rows = []

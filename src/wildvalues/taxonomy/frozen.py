@@ -20,6 +20,16 @@ import numpy as np
 from wildvalues.taxonomy.hierarchy import EmbedFn, Hierarchy, Node
 
 UNMAPPED = "unmapped"
+
+
+def unmapped_id(level: int, depth: int) -> str:
+    """The unmapped bucket's id at ``level`` of a ``depth``-level chain: ``unmapped`` at the top,
+    ``unmapped@L`` below (ids stay unique across levels)."""
+    return UNMAPPED if level == depth else f"{UNMAPPED}@{level}"
+
+
+def is_unmapped(cluster_id: str) -> bool:
+    return cluster_id == UNMAPPED or cluster_id.startswith(f"{UNMAPPED}@")
 DEFAULT_REFERENCE = "../shared/data/values-in-the-wild/values_tree.csv"
 
 
@@ -106,7 +116,8 @@ def map_labels(labels: list[str], reference: Hierarchy, embed_fn: EmbedFn,
                 path = paths[leaf.cluster_id][1:]
                 out[label] = FrozenMapping(label, leaf.cluster_id, score, "nearest", path)
             else:
-                out[label] = FrozenMapping(label, None, score, "unmapped", [UNMAPPED] * depth)
+                out[label] = FrozenMapping(label, None, score, "unmapped",
+                                           [unmapped_id(level, depth) for level in range(1, depth + 1)])
     return [out[label] for label in labels]
 
 
@@ -118,15 +129,14 @@ def frozen_hierarchy(mappings: list[FrozenMapping], weights: dict[str, float], r
     depth = max((len(m.path) for m in mappings), default=0)
     if any(m.how == "unmapped" for m in mappings):
         for level in range(1, depth + 1):
-            nodes.setdefault(f"{UNMAPPED}@{level}", Node(
-                UNMAPPED, "Unmapped", "Labels with no close match in the reference tree", level, 0.0,
-                None if level == depth else UNMAPPED))
+            cid = unmapped_id(level, depth)
+            nodes.setdefault(cid, Node(cid, "Unmapped", "Labels with no close match in the reference tree",
+                                       level, 0.0, None if level == depth else unmapped_id(level + 1, depth)))
     for m in mappings:
         parent = m.path[0] if m.path else None
         nodes[m.label] = Node(m.label, m.label, "", 0, weights.get(m.label, 0.0), parent)
-        for level, cid in enumerate(m.path, start=1):
-            key = f"{UNMAPPED}@{level}" if cid == UNMAPPED else cid
-            nodes[key].weight += weights.get(m.label, 0.0)
+        for cid in m.path:
+            nodes[cid].weight += weights.get(m.label, 0.0)
     # reference categories no label reached are left out: they would only count as withheld in a report
     nodes = {key: node for key, node in nodes.items() if node.level == 0 or node.weight > 0}
     return Hierarchy(tree, nodes, [], {"frozen_from": reference.stats.get("source", "")})

@@ -16,7 +16,7 @@ import numpy as np
 
 from wildvalues.stage import MissingInput
 from wildvalues.taxonomy.config import TaxonomyConfig
-from wildvalues.taxonomy.frozen import UNMAPPED, FrozenMapping
+from wildvalues.taxonomy.frozen import FrozenMapping, is_unmapped
 from wildvalues.taxonomy.hierarchy import BaseItem, Hierarchy, HierarchySettings, build_hierarchy
 from wildvalues.taxonomy.naming import ExtractiveNamer, LLMNamer, Proposal
 
@@ -177,7 +177,7 @@ def frozen_path_rows(tree: str, mappings: list[FrozenMapping], names: dict[str, 
     for m in mappings:
         rows.append((tree, m.label, 0, m.label, m.label))
         for level, cid in enumerate(m.path, start=1):
-            rows.append((tree, m.label, level, cid, "Unmapped" if cid == UNMAPPED else names[cid]))
+            rows.append((tree, m.label, level, cid, "Unmapped" if is_unmapped(cid) else names[cid]))
     return rows
 
 
