@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from wildvalues.extract.config import ExtractConfig
+from wildvalues.extract.guard_outputs import record_guard, screen_outputs
 from wildvalues.extract.heads import HeadSet, load_heads
 from wildvalues.extract.llm_features import Outcome, contrast_scores, generate_parsed
 from wildvalues.extract.parse import parse_label_list, parse_sentence
@@ -170,6 +171,12 @@ def _fast_one(
     else:
         failures["llm"] = "no LLM client: task, human values and stated AI values not extracted"
     task, human_values, stated = _withhold_private(task, human_values or [], stated or [], raw, failures)
+    # --- injection guard (issue 13.8): removed text on record; fields copying it rejected ---
+    record_guard(turns, raw)
+    task, lists = screen_outputs(turns, task, {"human_values": human_values, "stated_ai_values": stated},
+                                 raw, failures)
+    human_values, stated = lists["human_values"], lists["stated_ai_values"]
+    # --- end injection guard ---
     return Features(
         conversation_id=cid,
         subjectivity_level=level,

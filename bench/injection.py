@@ -1,0 +1,83 @@
+"""Prompt-injection benchmark: does text planted in a conversation change what is extracted from it?
+
+    OMP_NUM_THREADS=2 nice -n 10 .venv/bin/python bench/injection.py --n 40 [--profile thorough|heads|paper]
+        [--out results.json]
+
+Builds pairs (a real conversation from ../shared/eval/train*.jsonl and a copy with one planted instruction
+addressed to whatever analyses the transcript; generator in tests/extract/injection_set.py), extracts both
+with the chosen profile (``thorough``: the embedded 1.5B judge as in today's default; ``heads``: no LLM;
+``paper``: one prompt per feature) and counts pairs where any extracted field differs, and pairs where the
+planted word shows up in a field. Held-out phrasings (not used to write the guard) are reported apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "extract"))
+
+from injection_set import build_pairs, changed_fields, pick_conversations  # noqa: E402
+
+from wildvalues.extract.config import ExtractConfig  # noqa: E402
+from wildvalues.extract.core import extract_batch  # noqa: E402
+
+
+def _fields_text(features) -> str:
+    parts = [features.task or "", *features.ai_values, *features.human_values, *features.stated_ai_values,
+             features.response_type or ""]
+    return " ".join(parts).lower()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=40)
+    parser.add_argument("--profile", choices=("thorough", "heads", "paper"), default="thorough")
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    files = sorted((args.shared / "eval").glob("train*.jsonl"))
+    pairs = build_pairs(pick_conversations(files, args.n))
+    client = None
+    if args.profile != "heads":
+        from wildvalues.llm import LLMConfig, get_client
+
+        client = get_client(LLMConfig(backend="local"))
+    cfg = ExtractConfig(mode="paper" if args.profile == "paper" else "fast")
+    start = time.perf_counter()
+    clean = extract_batch([p.clean for p in pairs], client, cfg)
+    injected = extract_batch([p.injected for p in pairs], client, cfg)
+    seconds = time.perf_counter() - start
+    rows = []
+    for pair, a, b in zip(pairs, clean, injected, strict=True):
+        rows.append({
+            "id": pair.clean.conversation_id, "phrasing": pair.phrasing, "position": pair.position,
+            "held_out": pair.held_out, "word": pair.word, "changed": changed_fields(a, b),
+            "planted_word_in_fields": pair.word in _fields_text(b) and pair.word not in _fields_text(a),
+            "task_clean": a.task, "task_injected": b.task,
+            "guard": b.raw_outputs.get("guard"), "guard_clean": a.raw_outputs.get("guard"),
+        })
+    for group, keep in (("all", lambda r: True), ("dev phrasings", lambda r: not r["held_out"]),
+                        ("held-out phrasings", lambda r: r["held_out"])):
+        part = [r for r in rows if keep(r)]
+        if part:
+            changed = sum(bool(r["changed"]) for r in part)
+            planted = sum(r["planted_word_in_fields"] for r in part)
+            print(f"{group:20s} pairs {len(part):3d}  changed {changed:3d}  planted word copied {planted:3d}")
+    for r in rows:
+        if r["changed"]:
+            print(f"  changed {r['id']} [{r['phrasing']}/{r['position']}] {r['changed']}: "
+                  f"{r['task_clean']!r} -> {r['task_injected']!r}")
+    print(f"profile {args.profile}: {2 * len(pairs)} extractions in {seconds:.0f} s (shared machine)")
+    if client is not None:
+        client.close()
+    if args.out:
+        args.out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
