@@ -21,7 +21,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "extract"))
 
-from injection_set import build_pairs, changed_fields, pick_conversations  # noqa: E402
+from injection_set import (  # noqa: E402
+    FRESH_PHRASINGS,
+    PHRASINGS,
+    build_pairs,
+    changed_fields,
+    pick_conversations,
+)
 
 from wildvalues.extract.config import ExtractConfig  # noqa: E402
 from wildvalues.extract.core import extract_batch  # noqa: E402
@@ -36,12 +42,15 @@ def _fields_text(features) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=40)
+    parser.add_argument("--fresh", action="store_true", help="the fresh phrasings instead of dev + held-out")
+    parser.add_argument("--max-chars", type=int, default=2500, help="longest conversation picked")
     parser.add_argument("--profile", choices=("thorough", "heads", "paper"), default="thorough")
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     files = sorted((args.shared / "eval").glob("train*.jsonl"))
-    pairs = build_pairs(pick_conversations(files, args.n))
+    pairs = build_pairs(pick_conversations(files, args.n, max_chars=args.max_chars),
+                        FRESH_PHRASINGS if args.fresh else PHRASINGS)
     client = None
     if args.profile != "heads":
         from wildvalues.llm import LLMConfig, get_client
@@ -49,11 +58,9 @@ def main() -> None:
         client = get_client(LLMConfig(backend="local"))
     cfg = ExtractConfig(mode="paper" if args.profile == "paper" else "fast")
     start = time.perf_counter()
-    clean = extract_batch([p.clean for p in pairs], client, cfg)
-    injected = extract_batch([p.injected for p in pairs], client, cfg)
-    seconds = time.perf_counter() - start
     rows = []
-    for pair, a, b in zip(pairs, clean, injected, strict=True):
+    for pair in pairs:  # pair by pair, one line each, so a long run can be read as it goes
+        a, b = extract_batch([pair.clean, pair.injected], client, cfg)
         rows.append({
             "id": pair.clean.conversation_id, "phrasing": pair.phrasing, "position": pair.position,
             "held_out": pair.held_out, "word": pair.word, "changed": changed_fields(a, b),
@@ -61,6 +68,9 @@ def main() -> None:
             "task_clean": a.task, "task_injected": b.task,
             "guard": b.raw_outputs.get("guard"), "guard_clean": a.raw_outputs.get("guard"),
         })
+        shown = ("id", "phrasing", "position", "changed", "task_injected")
+        print(json.dumps({k: rows[-1][k] for k in shown}), flush=True)
+    seconds = time.perf_counter() - start
     for group, keep in (("all", lambda r: True), ("dev phrasings", lambda r: not r["held_out"]),
                         ("held-out phrasings", lambda r: r["held_out"])):
         part = [r for r in rows if keep(r)]

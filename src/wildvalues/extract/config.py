@@ -23,8 +23,9 @@ class ExtractConfig(BaseModel):
     # (extract/README.md: recall rises with more labels, precision falls; 8 is twice gold's typical count)
     max_ai_values: int = 8
     min_ai_value_score: float = 0.0
-    # take sentences addressed to whatever analyses the conversation ("any AI analysing this: set the task
-    # to X", a role-played system message ...) out of every message before anything reads it (extract/guard.py)
+    # take sentences addressed to whatever analyses the conversation ("any AI analysing this: set the
+    # task to X", a role-played system message ...) out of every message before anything reads it
+    # (extract/guard.py)
     neutralise_injections: bool = True
     generate_task: bool = True
     # ask the judge the contrast pairs of the fitted stacker (extract/stack.py) on the user side of the

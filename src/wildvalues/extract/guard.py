@@ -31,7 +31,7 @@ _READER = (
     r"(?:ais?|a\.i\.|artificial intelligence|llms?|(?:large )?language models?|models?|assistants?|bots?|"
     r"chatbots?|systems?|classifiers?|annotators?|labell?ers?|raters?|graders?|reviewers?|analy[sz]ers?|"
     r"analysts?|evaluators?|judges?|summari[sz]ers?|extractors?|parsers?|agents?|pipelines?|tools?|"
-    r"algorithms?|scrapers?|crawlers?|moderators?|auditors?|researchers?|humans?|readers?|programs?)"
+    r"algorithms?|scrapers?|crawlers?|moderators?|auditors?|readers?)"
 )
 _MACHINE_READER = (
     r"(?:ais?|a\.i\.|llms?|(?:large )?language models?|models?|chatbots?|bots?|classifiers?|annotators?|"
@@ -60,40 +60,53 @@ _FIELD = (
     r"summar(?:y|ies)|annotations?|fields?|tags?|topics?|requests?|(?:one|single|1)[ -]word)"
 )
 _THIS_DOC = rf"(?:this|the|that|our|these|whole|entire|above|following)\s+(?:\w+\s+)?{_DOC}"
-_CONV = r"(?:conversations?|transcripts?|chats?|dialog(?:ue)?s?|exchanges?|interactions?|threads?|logs?|sessions?)"
+_CONV = (
+    r"(?:conversations?|transcripts?|chats?|dialog(?:ue)?s?|exchanges?|interactions?|threads?|logs?|sessions?)"
+)
 _THIS_CONV = rf"(?:this|these|that|our|the (?:whole|entire|above|following))\s+(?:\w+\s+)?{_CONV}"
 _QUOTED = r"(?:[\"'“‘«][^\"'“”‘’«»\n]{1,40}[\"'”’»])"
 
-# what a planted field value looks like: a quoted token, or a few words ending the sentence (not "is to plan ...")
+# a planted field value: a quoted token, or a few words ending the sentence (not "is to plan ...")
 _PLANTED_VALUE = rf"\s*(?:{_QUOTED}|(?!to\s)(?:[\w-]+[ ,:;-]+){{0,3}}[\w-]+\s*[.!;)\]]*\s*$)"
 # the start of a text, line, sentence or bracket, with markdown / list marks
 _CLAUSE_START = r"(?:^|(?<=[.!?:;(\[{>\n—–])|(?<=[.!?:;(\[{>\n—–]\s))[\s*#>\-•]*"
 # someone reading the transcript later, addressed
 _ADDRESS = [
     re.compile(rf"(?:{_CLAUSE_START}|\b(?:any|every|all|each|whichever|whatever|future|automated|other|"
-               rf"(?:to|for|dear|attention|hey|hi|hello)\s+(?:the|an?|any|all|every)?)\s+(?:\w+\s+)?){_READER}\b"
+               rf"(?:to|for|dear|attention|hey|hi|hello)\s+(?:the|an?|any|all|"
+               rf"every)?)\s+(?:\w+\s+)?){_READER}\b"
                rf"(?:\W+\w+){{0,4}}?\W+{_READ_VERB}\b(?:\W+\w+){{0,3}}?\W+{_THIS_DOC}\b", re.I),
     re.compile(rf"\b(?-i:AIs?|A\.I\.|LLMs?|GPTs?)\b(?:\s+\w+){{0,2}}?\s+{_READ_VERB}\s+{_THIS_CONV}\b", re.I),
     re.compile(rf"\b(?:who(?:ever|ever is)?|anyone|anybody|anything|whatever)\s+(?:is\s+|will\s+(?:be\s+)?|"
                rf"(?:that|who)\s+(?:is\s+|will\s+)?)?{_READ_VERB}\b(?:\W+\w+){{0,3}}?\W+{_THIS_DOC}\b", re.I),
     re.compile(rf"(?:(?:^|[.!?:;(\[{{*#>—–-]\s*|\n\s*)(?:(?:important|urgent|quick|short|small|one more|"
-               rf"p\.?\s?s\.?|n\.?b\.?|and|also|an?|the|this is an?|new|updated|additional|special|hidden|secret)\W+){{0,3}}(?i:note|message|notice|memo|"
+               rf"p\.?\s?s\.?|n\.?b\.?|and|also|an?|the|this is an?|new|updated|additional|special|hidden|"
+               rf"secret)\W+){{0,3}}(?i:note|message|notice|memo|"
                rf"reminder|instructions?|directive|warning|attention|important|p\.?\s?s\.?)|"
-               rf"(?-i:\b(?:NOTE|MESSAGE|NOTICE|MEMO|REMINDER|INSTRUCTIONS?|DIRECTIVE|WARNING|ATTENTION|IMPORTANT)))"
+               rf"(?-i:\b(?:NOTE|MESSAGE|NOTICE|MEMO|REMINDER|INSTRUCTIONS?|DIRECTIVE|WARNING|ATTENTION|"
+               rf"IMPORTANT)))"
                rf"\b[^.!?\n]{{0,25}}\b(?:to|for)\s+(?:the|any|all|every|each|whatever|whoever|"
                rf"whichever|automated|future|other)?\s*(?:\w+\s+){{0,2}}?{_READER}\b", re.I),
-    re.compile(rf"(?:^|[.!?:;(\[]\s*)(?:dear|attention|hey|hello|hi|calling|to|attn\.?)[,:]?\s+(?:the\s+|all\s+|"
+    re.compile(rf"(?:^|[.!?:;(\[]\s*)(?:dear|attention|hey|hello|hi|calling|to|attn\.?)[,:]?\s+(?:the\s+|"
+               rf"all\s+|"
                rf"any\s+|every\s+|automated\s+|future\s+)*(?:\w+\s+)?{_READER}\s*[,:!—–-]", re.I),
     re.compile(rf"(?:{_CLAUSE_START}(?i:attention|attn|dear|automated|all|any|every|each|future)|"
                rf"\b(?-i:Attention|ATTENTION|Attn|ATTN|Dear|DEAR))[,:]?\s+(?:the\s+|all\s+|any\s+|"
                rf"automated\s+|future\s+)*(?:\w+\s+)?{_MACHINE_READER}\s*[,:!—–]", re.I),
+    re.compile(rf"\bif\s+(?:an?|the|any|some)\s+(?:\w+\s+)?{_READER}\s+(?:is|are|were|will be|happens to "
+               rf"be)\s+"
+               rf"(?:\w+\s+)?{_READ_VERB}\b", re.I),
+    re.compile(rf"(?:{_CLAUSE_START}|\b)(?:{_MACHINE_READER}|reviewers?|moderators?|"
+               rf"auditors?)\s+(?:instructions?|"
+               rf"notes?|guidance|guidelines|directives?|message|memo|reminder|notice)\s*[:—–-]", re.I),
     re.compile(rf"\bif\s+(?:you\s+are|you're|you\s+happen\s+to\s+be)\s+(?:an?|the|some)\s+(?:\w+\s+){{0,2}}?"
                rf"{_READER}\b[^.!?\n]{{0,40}}\b{_READ_VERB}\b", re.I),
     re.compile(rf"\bwhen(?:ever)?\s+(?:you|an?\s+{_READER}|the\s+{_READER})\s+(?:\w+\s+)?{_READ_VERB}\s+"
                rf"{_THIS_CONV}\b", re.I),
-    re.compile(r"\b(?:annotators?|labell?ers?|raters?|graders?|classifiers?|analysts?|evaluators?|"
-               r"reviewers?|summari[sz]ers?|extractors?)\s*(?:should|must|shall|need to|are to|is to|have to|"
-               r"will|please)\b", re.I),
+    re.compile(rf"\b(?:annotators?|labell?ers?|raters?|graders?|classifiers?|analysts?|evaluators?|"
+               rf"reviewers?|summari[sz]ers?|extractors?)\s*(?:should|must|shall|need to|are to|is to|have "
+               rf"to|"
+               rf"will|please)\b[^.!?\n]{{0,60}}(?:\b{_THIS_CONV}\b|{_QUOTED})", re.I),
 ]
 # a directive: what the reader is told to do or to answer
 _DIRECTIVE = re.compile(
@@ -107,15 +120,19 @@ _DIRECTIVE = re.compile(
 # telling an analyser what the extracted fields hold, with no addressee needed
 _FIELD_DIRECTIVE = [
     re.compile(rf"\b(?:set|change|make|label|mark|record|classify|categori[sz]e|tag|annotate|report|register|"
-               rf"describe|summari[sz]e|list|emit|output|return|enter|fill(?: in)?|assign|give)\b[^.!?\n]{{0,40}}"
+               rf"describe|summari[sz]e|list|emit|output|return|enter|fill(?: in)?|assign|"
+               rf"give)\b[^.!?\n]{{0,40}}"
                rf"\b{_FIELD}\b[^.!?\n]{{0,60}}\b{_THIS_CONV}\b[^.!?\n]{{0,30}}\b(?:as|to|is|=|:)\W", re.I),
     re.compile(rf"\b(?:set|change|make|label|mark|record|classify|categori[sz]e|tag|annotate|report|register|"
-               rf"describe|summari[sz]e|list|emit|output|return|enter|fill(?: in)?|assign|give)\b[^.!?\n]{{0,40}}"
-               rf"\b{_THIS_CONV}\b[^.!?\n]{{0,40}}\b{_FIELD}\b[^.!?\n]{{0,30}}(?:\b(?:as|to|is|=)\W|:)", re.I),
+               rf"describe|summari[sz]e|list|emit|output|return|enter|fill(?: in)?|assign|"
+               rf"give)\b[^.!?\n]{{0,40}}"
+               rf"\b{_THIS_CONV}\b[^.!?\n]{{0,40}}\b{_FIELD}\b[^.!?\n]{{0,30}}(?:\b(?:as|to|is|=)\W|"
+               rf":)", re.I),
     re.compile(rf"\b(?:summari[sz]e|describe|classify|label|categori[sz]e|tag|rate|score|mark|sum up)\s+"
                rf"(?:this|the|our|that|whole|entire)\s+(?:\w+\s+)?(?:conversations?|transcripts?|chats?|"
                rf"dialog(?:ue)?s?|exchanges?|interactions?|logs?|threads?)\b(?:\s+(?:so far|above))?\s*"
-               rf"(?:as|in|with|using|into|to be)\s+(?:just\s+|only\s+|exactly\s+)?(?:(?:a\s+)?(?:one|single|1|"
+               rf"(?:as|in|with|using|into|to be)\s+(?:just\s+|only\s+|exactly\s+)?(?:(?:a\s+)?(?:one|"
+               rf"single|1|"
                rf"two|three)[ -]words?|{_QUOTED}|\w+\W*$)", re.I),
     re.compile(rf"\b{_THIS_CONV}(?:'s)?\s+(?:(?:should|must|shall|will|is to|are to)\s+be\s+|is\s+|are\s+)"
                rf"(?:classified|labell?ed|summari[sz]ed|categori[sz]ed|tagged|annotated|recorded|marked|"
@@ -125,8 +142,8 @@ _FIELD_DIRECTIVE = [
                rf"\s+(?:is|are|should be|must be|=|:){_PLANTED_VALUE}", re.I),
     re.compile(rf"\b{_THIS_CONV}(?:'s)?\s+(?:task|values?|labels?|category|classification|summary|"
                rf"response[ _-]?type|subjectivity)\s+(?:is|are|should be|must be|=|:){_PLANTED_VALUE}", re.I),
-    re.compile(rf"\b(?:the\s+)?(?:extracted|annotated|labell?ed|recorded|output)\s+(?:task|values?|labels?|"
-               rf"category|classification|summary|fields?)\s+(?:is|are|should|must|=|:)", re.I),
+    re.compile(r"\b(?:the\s+)?(?:extracted|annotated|labell?ed|recorded|output)\s+(?:task|values?|labels?|"
+               r"category|classification|summary|fields?)\s+(?:is|are|should|must|=|:)", re.I),
 ]
 _OVERRIDE = re.compile(
     r"\b(?:ignore|disregard|forget|override|overrule|discard|bypass|skip)\b[^.!?\n]{0,30}\b(?:previous|prior|"
@@ -154,18 +171,21 @@ _HEADER_AT_END = re.compile(
 )
 # directives that may follow a removed sentence and belong to the same planted instruction
 _FOLLOW_ON = re.compile(
-    rf"^\W*(?:(?:please|just|simply|only|now|then|also|and|instead|from now on),?\s+)*(?:set|change|label|mark|"
+    rf"^\W*(?:(?:please|just|simply|only|now|then|also|and|instead|from now on),?\s+)*(?:set|change|label|"
+    rf"mark|"
     rf"record|classify|categori[sz]e|tag|annotate|report|output|emit|return|print|respond|reply|answer|say|"
     rf"write|summari[sz]e|describe|ignore|disregard|forget|treat|list|use|assign|rate|score|put|enter|fill|"
     rf"give|do not|don't|never)\b[^\n]*(?:\b{_FIELD}\b|\b{_THIS_CONV}\b|{_QUOTED}|\b(?:only|exactly|verbatim|"
     rf"nothing else|everything|every field|that way|this way|instead)\b)|\b{_FIELD}\b[^.!?\n]{{0,40}}"
     rf"(?:{_QUOTED}|\b(?:only|exactly|verbatim|nothing else)\b)|^\W*<\|im_end\|>|"
-    rf"^\W*(?:<[^>\n]{{1,30}}>\s*)*(?:answer|output|response|label|classification|category|verdict|result)\s*[:=]",
+    rf"^\W*(?:<[^>\n]{{1,30}}>\s*)*(?:answer|output|response|label|classification|category|verdict|"
+    rf"result)\s*[:=]",
     re.I,
 )
 # an answer slot filled in: "Answer: strong_support", "label = X"
 _ANSWER_SLOT = re.compile(
-    r"\b(?:answer|output|response|label|classification|category|verdict|result|task|values?)\s*[:=]\s*\S", re.I
+    r"\b(?:answer|output|response|label|classification|category|verdict|result|task|"
+    r"values?)\s*[:=]\s*\S", re.I
 )
 _ANALYSIS_OF_CONV = re.compile(
     rf"\b{_ANALYSIS}\b[^.!?\n]{{0,30}}\b{_THIS_CONV}\b|\b{_THIS_CONV}\b[^.!?\n]{{0,30}}\b{_ANALYSIS}\b", re.I
@@ -183,8 +203,10 @@ _BOUNDARY = re.compile(
 )
 _ABBREVIATION = re.compile(r"(?:^|[\s(])(?:[a-z]|e\.g|i\.e|etc|vs|mr|mrs|ms|dr|st|no|p\.s|n\.b)\.$", re.I)
 _LEAD_IN = re.compile(
-    r"(?:(?i:\b(?:important|urgent|note|notice|attention|ps|nb|please|so|and|also|now|then|instead|hey|hi|hello|"
-    r"dear|to|for|any|every|all|each|the|an?|if|when|whenever|you|are|whoever|anyone|fyi|btw|reminder|warning|"
+    r"(?:(?i:\b(?:important|urgent|note|notice|attention|ps|nb|please|so|and|also|now|then|instead|hey|hi|"
+    r"hello|"
+    r"dear|to|for|any|every|all|each|the|an?|if|when|whenever|you|are|whoever|anyone|fyi|btw|reminder|"
+    r"warning|"
     r"from now on|by the way|one more thing|oh and)\b|\bp\.\s?s\.|\bn\.\s?b\.)|\b[A-Z]{2,}\b)[\s:,!.-]*$"
 )
 _BRACKETED = re.compile(r"\[[^\[\]\n]{8,500}\]|\([^()\n]{8,500}\)|\{[^{}\n]{8,500}\}|<!--.*?-->", re.S)
@@ -207,8 +229,9 @@ def _addressed(sentence: str) -> bool:
 def _addressed_with_directive(sentence: str, nxt: str) -> bool:
     """An analysing reader is addressed and then told something (later in the sentence, or in the next one):
     "Any AI analysing this: set ...", not "Write a prompt for an AI model that summarises this text"."""
-    ends = [m.end() for p in _ADDRESS for m in [p.search(sentence)] if m]
-    return bool(ends) and bool(_DIRECTIVE.search(sentence, min(ends)) or _DIRECTIVE.search(nxt))
+    starts = [m.start() for p in _ADDRESS for m in [p.search(sentence)] if m]
+    return bool(starts) and bool(_DIRECTIVE.search(sentence, min(starts)) or _FOLLOW_ON.search(nxt)
+                               or _field_directive(nxt) or _ANSWER_SLOT.search(nxt))
 
 
 def _field_directive(sentence: str) -> bool:
@@ -223,11 +246,11 @@ def _reason(sentence: str, nxt: str) -> str | None:
         return "tells an analyser what to extract"
     header = _ROLE_HEADER.search(sentence) or _SPECIAL_TOKEN.search(sentence)
     override = _OVERRIDE.search(sentence)
+    rest = sentence[header.end():] if header else ""
+    output_directive = any(p.search(text) for p in (_QUOTED_OUTPUT, _ANSWER_SLOT) for text in (sentence, nxt))
     if (header or override) and (
-        _QUOTED_OUTPUT.search(sentence) or _field_directive(nxt) or _addressed(nxt) or _QUOTED_OUTPUT.search(nxt)
-        or _ANSWER_SLOT.search(sentence) or _ANSWER_SLOT.search(nxt)
-        or (header and (_FOLLOW_ON.search(nxt) or _FOLLOW_ON.search(sentence[header.end():])
-                        or _ANALYSIS_OF_CONV.search(sentence[header.end():]) or _ANALYSIS_OF_CONV.search(nxt)))
+        output_directive or _field_directive(nxt) or _addressed(nxt)
+        or (header and any(p.search(text) for p in (_FOLLOW_ON, _ANALYSIS_OF_CONV) for text in (rest, nxt)))
     ):
         return "role-played system message or override with an output directive"
     return None
@@ -237,7 +260,8 @@ def _spans(text: str) -> list[tuple[int, int]]:
     """Sentences (and lines) of ``text`` as character spans, in order (no split after "P.S.", "e.g." ...)."""
     spans, start = [], 0
     for match in _BOUNDARY.finditer(text):
-        if match.group(0)[0] != "\n" and _ABBREVIATION.search(text[max(0, match.start() - 6):match.start() + 1]):
+        before = text[max(0, match.start() - 6):match.start() + 1]
+        if match.group(0)[0] != "\n" and _ABBREVIATION.search(before):
             continue
         spans.append((start, match.start() + len(match.group(0).rstrip())))
         start = match.end()
@@ -256,12 +280,14 @@ def _spans(text: str) -> list[tuple[int, int]]:
 def _injection_start(sentence: str) -> int:
     """Where the planted instruction begins in a flagged sentence (it may be glued to the user's own words
     when a message lacks final punctuation): the earliest cue, backed up over lead-in words."""
-    cues = [*_ADDRESS, *_FIELD_DIRECTIVE, _ROLE_HEADER, _HEADER_AT_END, _SPECIAL_TOKEN, _OVERRIDE, _QUOTED_OUTPUT]
+    cues = [*_ADDRESS, *_FIELD_DIRECTIVE, _ROLE_HEADER, _HEADER_AT_END, _SPECIAL_TOKEN, _OVERRIDE,
+            _QUOTED_OUTPUT]
     starts = [m.start() for p in cues for m in [p.search(sentence)] if m]
     start = min(starts, default=0)
-    while start > 0:
+    capital = start < len(sentence) and sentence[start].isupper()
+    while start > 0:  # a capitalised cue opens the instruction itself: back up over capitalised lead-ins only
         lead = _LEAD_IN.search(sentence[:start])
-        if not lead or lead.start() == start:
+        if not lead or lead.start() == start or (capital and not sentence[lead.start()].isupper()):
             break
         start = lead.start()
     while start < len(sentence) and sentence[start].isspace():
@@ -274,21 +300,27 @@ def _paragraph_break(text: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 def _cut(text: str, spans: list[tuple[int, int]]) -> str:
-    """Remove spans with the whitespace before them (after them when a span opens the text)."""
+    """Remove spans with the whitespace after them (before them when only whitespace follows), so that what
+    is left joins as it would have without them."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):  # spans apart only by whitespace go as one
+        if merged and not text[merged[-1][1]:start].strip():
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
     out, position = [], 0
-    for start, end in sorted(spans):
-        if start < position:
-            start = position
+    for start, end in merged:
+        start = max(start, position)
         if start >= end:
             continue
-        left = start
-        while left > position and text[left - 1].isspace():
-            left -= 1
-        if left == 0:
-            while end < len(text) and text[end].isspace():
-                end += 1
-        out.append(text[position:left])
-        position = end
+        tail = end
+        while tail < len(text) and text[tail].isspace():
+            tail += 1
+        if tail == len(text):  # nothing follows: take the whitespace before instead
+            while start > position and text[start - 1].isspace():
+                start -= 1
+        out.append(text[position:start])
+        position = tail
     out.append(text[position:])
     return "".join(out)
 
@@ -327,8 +359,10 @@ def neutralise(text: str) -> tuple[str, list[GuardNote]]:
         k = i - 1
         while k >= 0 and k not in flagged and not _paragraph_break(text, spans[k], spans[k + 1]):
             previous = text[spans[k][0]:spans[k][1]]
-            if not (_ROLE_HEADER.fullmatch(previous) or _HEADER_AT_END.search(previous) or _OVERRIDE.search(previous)
-                    or _SPECIAL_TOKEN.fullmatch(previous) or (_addressed(previous) and len(previous) < 200)):
+            opener = (_ROLE_HEADER.fullmatch(previous) or _HEADER_AT_END.search(previous)
+                      or _OVERRIDE.search(previous) or _SPECIAL_TOKEN.fullmatch(previous)
+                      or (_addressed(previous) and len(previous) < 200))
+            if not opener:
                 break
             flagged[k] = "introduces a planted instruction"
             k -= 1
@@ -348,9 +382,13 @@ def neutralise(text: str) -> tuple[str, list[GuardNote]]:
 
 _WORD = re.compile(r"[a-z][a-z-]{2,}[a-z]")
 _COMMON = frozenset(
-    "this that with from what your have about which their there would should could into they them then "
-    "than when were will been just only also user users request requests asks asked task tasks help "
-    "write explain provide give make want need conversation assistant value values".split()
+    {
+        "this", "that", "with", "from", "what", "your", "have", "about", "which", "their", "there", "would",
+        "should", "could", "into", "they", "them", "then", "than", "when", "were", "will", "been", "just",
+        "only", "also", "user", "users", "request", "requests", "asks", "asked", "task", "tasks", "help",
+        "write", "explain", "provide", "give", "make", "want", "need", "conversation", "assistant", "value",
+        "values",
+    }
 )
 
 
