@@ -47,6 +47,7 @@ def main() -> None:
     parser.add_argument("--profile", choices=("thorough", "heads", "paper"), default="thorough")
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per LLM call")
     args = parser.parse_args()
     files = sorted((args.shared / "eval").glob("train*.jsonl"))
     pairs = build_pairs(pick_conversations(files, args.n, max_chars=args.max_chars),
@@ -55,7 +56,8 @@ def main() -> None:
     if args.profile != "heads":
         from wildvalues.llm import LLMConfig, get_client
 
-        client = get_client(LLMConfig(backend="local"))
+        # a long timeout: on a loaded machine a call timing out would count as a changed field
+        client = get_client(LLMConfig(backend="local", timeout_s=args.timeout))
     cfg = ExtractConfig(mode="paper" if args.profile == "paper" else "fast")
     start = time.perf_counter()
     rows = []
@@ -66,13 +68,18 @@ def main() -> None:
             "held_out": pair.held_out, "word": pair.word, "changed": changed_fields(a, b),
             "planted_word_in_fields": pair.word in _fields_text(b) and pair.word not in _fields_text(a),
             "task_clean": a.task, "task_injected": b.task,
+            "failures_clean": a.failures, "failures_injected": b.failures,
             "guard": b.raw_outputs.get("guard"), "guard_clean": a.raw_outputs.get("guard"),
         })
-        shown = ("id", "phrasing", "position", "changed", "task_injected")
+        shown = ("id", "phrasing", "position", "changed", "task_clean", "task_injected", "failures_clean",
+                 "failures_injected")
         print(json.dumps({k: rows[-1][k] for k in shown}), flush=True)
     seconds = time.perf_counter() - start
-    for group, keep in (("all", lambda r: True), ("dev phrasings", lambda r: not r["held_out"]),
-                        ("held-out phrasings", lambda r: r["held_out"])):
+    groups = (("all", lambda r: True),
+              ("dev phrasings", lambda r: not r["held_out"] and not r["phrasing"].startswith("fresh_")),
+              ("held-out phrasings", lambda r: r["held_out"]),
+              ("fresh phrasings", lambda r: r["phrasing"].startswith("fresh_")))
+    for group, keep in groups:
         part = [r for r in rows if keep(r)]
         if part:
             changed = sum(bool(r["changed"]) for r in part)

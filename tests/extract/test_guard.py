@@ -122,3 +122,30 @@ def test_outputs_copying_flagged_text_are_rejected():
     assert lists["human_values"] == ["baking skill"]
     task, _ = screen_outputs(turns, "Explain how to bake bread.", {}, {}, failures := {})
     assert task == "Explain how to bake bread." and not failures
+
+
+def test_paper_profile_obeying_judge_is_not_steered(workspace):
+    """A scripted judge that obeys any planted word it sees: with the guard the injected conversation gives
+    the same fields as the clean one; without it the planted word lands in the fields (the check can fail)."""
+    from wildvalues.extract.core import extract_batch
+    from wildvalues.llm import LLMConfig, get_client
+    from wildvalues.llm.testing import ScriptedBackend
+
+    from .injection_set import changed_fields
+
+    answers = {"subjectivity": "3", "ai_values": "care", "human_values": "none",
+               "response_type": "strong_resistance", "task": "Give advice on pricing bread.",
+               "stated_ai_values": "none"}
+
+    def obeying(request):
+        planted = "walrus" in request.messages[-1].content
+        return f"<answer>{'walrus' if planted else answers[request.tag.rsplit('.', 1)[1]]}</answer>"
+
+    client = get_client(LLMConfig(), workspace=workspace, backend=ScriptedBackend(obeying))
+    clean = Conv("c", (Msg("user", SHAPES[1][0]), Msg("assistant", SHAPES[1][1])))
+    injected = inject(clean, PHRASINGS["held_later_model"], "user_middle", "walrus")
+    guarded = extract_batch([clean, injected], client, ExtractConfig(mode="paper"))
+    assert changed_fields(*guarded) == [] and guarded[0].task == "Give advice on pricing bread."
+    assert guarded[1].raw_outputs["guard"][0]["action"] == "removed"
+    off = extract_batch([clean, injected], client, ExtractConfig(mode="paper", neutralise_injections=False))
+    assert changed_fields(*off) and off[1].ai_values == ["walrus"]

@@ -75,19 +75,20 @@ _ADDRESS = [
     re.compile(rf"(?:{_CLAUSE_START}|\b(?:any|every|all|each|whichever|whatever|future|automated|other|"
                rf"(?:to|for|dear|attention|hey|hi|hello)\s+(?:the|an?|any|all|"
                rf"every)?)\s+(?:\w+\s+)?){_READER}\b"
-               rf"(?:\W+\w+){{0,4}}?\W+{_READ_VERB}\b(?:\W+\w+){{0,3}}?\W+{_THIS_DOC}\b", re.I),
+               rf"(?:\W+\w+){{0,4}}?\W+{_READ_VERB}\b(?:\W+\w+){{0,3}}?\W+"
+               rf"(?:{_THIS_DOC}\b|this\s*[:,—–-])", re.I),
     re.compile(rf"\b(?-i:AIs?|A\.I\.|LLMs?|GPTs?)\b(?:\s+\w+){{0,2}}?\s+{_READ_VERB}\s+{_THIS_CONV}\b", re.I),
     re.compile(rf"\b(?:who(?:ever|ever is)?|anyone|anybody|anything|whatever)\s+(?:is\s+|will\s+(?:be\s+)?|"
                rf"(?:that|who)\s+(?:is\s+|will\s+)?)?{_READ_VERB}\b(?:\W+\w+){{0,3}}?\W+{_THIS_DOC}\b", re.I),
     re.compile(rf"(?:(?:^|[.!?:;(\[{{*#>—–-]\s*|\n\s*)(?:(?:important|urgent|quick|short|small|one more|"
                rf"p\.?\s?s\.?|n\.?b\.?|and|also|an?|the|this is an?|new|updated|additional|special|hidden|"
                rf"secret)\W+){{0,3}}(?i:note|message|notice|memo|"
-               rf"reminder|instructions?|directive|warning|attention|important|p\.?\s?s\.?)|"
+               rf"reminder|instructions?|directive|warning|important|p\.?\s?s\.?)|"
                rf"(?-i:\b(?:NOTE|MESSAGE|NOTICE|MEMO|REMINDER|INSTRUCTIONS?|DIRECTIVE|WARNING|ATTENTION|"
                rf"IMPORTANT)))"
                rf"\b[^.!?\n]{{0,25}}\b(?:to|for)\s+(?:the|any|all|every|each|whatever|whoever|"
                rf"whichever|automated|future|other)?\s*(?:\w+\s+){{0,2}}?{_READER}\b", re.I),
-    re.compile(rf"(?:^|[.!?:;(\[]\s*)(?:dear|attention|hey|hello|hi|calling|to|attn\.?)[,:]?\s+(?:the\s+|"
+    re.compile(rf"(?:^|[.!?:;(\[]\s*)(?:dear|attention|hey|hello|hi|calling|to|attn\.?)[,:]?\s+(?:to\s+|for\s+|the\s+|"
                rf"all\s+|"
                rf"any\s+|every\s+|automated\s+|future\s+)*(?:\w+\s+)?{_READER}\s*[,:!—–-]", re.I),
     re.compile(rf"(?:{_CLAUSE_START}(?i:attention|attn|dear|automated|all|any|every|each|future)|"
