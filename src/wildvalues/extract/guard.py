@@ -83,12 +83,14 @@ _ADDRESS = [
     re.compile(rf"(?:(?:^|[.!?:;(\[{{*#>—–-]\s*|\n\s*)(?:(?:important|urgent|quick|short|small|one more|"
                rf"p\.?\s?s\.?|n\.?b\.?|and|also|an?|the|this is an?|new|updated|additional|special|hidden|"
                rf"secret)\W+){{0,3}}(?i:note|message|notice|memo|"
-               rf"reminder|instructions?|directive|warning|important|p\.?\s?s\.?)|"
+               rf"reminder|instructions?|directive|warning|p\.?\s?s\.?)|"
                rf"(?-i:\b(?:NOTE|MESSAGE|NOTICE|MEMO|REMINDER|INSTRUCTIONS?|DIRECTIVE|WARNING|ATTENTION|"
                rf"IMPORTANT)))"
-               rf"\b[^.!?\n]{{0,25}}\b(?:to|for)\s+(?:the|any|all|every|each|whatever|whoever|"
+               rf"\b(?:\s+[\w-]+){{0,2}}?\s+(?:to|for)\s+(?:the|any|all|every|each|whatever|whoever|"
                rf"whichever|automated|future|other)?\s*(?:\w+\s+){{0,2}}?{_READER}\b", re.I),
-    re.compile(rf"(?:^|[.!?:;(\[]\s*)(?:dear|attention|hey|hello|hi|calling|to|attn\.?)[,:]?\s+(?:to\s+|for\s+|the\s+|"
+    re.compile(rf"(?:^|[.!?:;(\[]\s*)to\s+(?:the|all|any|every|whoever)\s+(?:\w+\s+)?{_MACHINE_READER}\s*[,:!—–]",
+               re.I),
+    re.compile(rf"(?:^|[.!?:;(\[]\s*)(?:dear|attention|hey|hello|hi|calling|attn\.?)[,:]?\s+(?:to\s+|for\s+|the\s+|"
                rf"all\s+|"
                rf"any\s+|every\s+|automated\s+|future\s+)*(?:\w+\s+)?{_READER}\s*[,:!—–-]", re.I),
     re.compile(rf"(?:{_CLAUSE_START}(?i:attention|attn|dear|automated|all|any|every|each|future)|"
@@ -394,13 +396,15 @@ _COMMON = frozenset(
 
 
 def copied_from_injection(output: str, notes: list[GuardNote], kept_text: str) -> str | None:
-    """A distinctive word of ``output`` found in removed or suspect text and nowhere else in the transcript
-    (``kept_text``, the text after removal; suspect sentences in it are not counted): the sign that a planted
-    instruction steered the answer. None when there is no such word."""
+    """A distinctive word of ``output`` that a planted instruction supplied and the rest of the transcript
+    does not: any word of a removed sentence, or a quoted token of a suspect (kept) one, absent from
+    ``kept_text`` once the suspect sentences are set aside. None when there is no such word."""
     if not notes or not output:
         return None
-    planted = {w for note in notes for w in _WORD.findall(note.text.lower())} - _COMMON
+    planted: set[str] = set()
     for note in notes:
+        source = note.text if note.action == "removed" else " ".join(re.findall(_QUOTED, note.text))
+        planted |= set(_WORD.findall(source.lower())) - _COMMON
         if note.action == "suspect":
             kept_text = kept_text.replace(note.text, " ")
     kept = set(_WORD.findall(kept_text.lower()))
