@@ -47,6 +47,8 @@ def main() -> None:
     parser.add_argument("--profile", choices=("thorough", "heads", "paper"), default="thorough")
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--task-only", action="store_true",
+                        help="thorough without contrasts and explicit values (task sentence only)")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per LLM call")
     args = parser.parse_args()
     files = sorted((args.shared / "eval").glob("train*.jsonl"))
@@ -59,6 +61,8 @@ def main() -> None:
         # a long timeout: on a loaded machine a call timing out would count as a changed field
         client = get_client(LLMConfig(backend="local", timeout_s=args.timeout))
     cfg = ExtractConfig(mode="paper" if args.profile == "paper" else "fast")
+    if args.task_only:
+        cfg = cfg.model_copy(update={"llm_contrasts": False, "explicit_values_gate": "off"})
     start = time.perf_counter()
     rows = []
     for pair in pairs:  # pair by pair, one line each, so a long run can be read as it goes
