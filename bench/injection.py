@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--task-only", action="store_true",
                         help="thorough without contrasts and explicit values (task sentence only)")
+    parser.add_argument("--threads", type=int, default=2, help="llama.cpp threads (1 on a crowded machine)")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per LLM call")
     args = parser.parse_args()
     files = sorted((args.shared / "eval").glob("train*.jsonl"))
@@ -59,7 +60,7 @@ def main() -> None:
         from wildvalues.llm import LLMConfig, get_client
 
         # a long timeout: on a loaded machine a call timing out would count as a changed field
-        client = get_client(LLMConfig(backend="local", timeout_s=args.timeout))
+        client = get_client(LLMConfig(backend="local", timeout_s=args.timeout, threads=args.threads))
     cfg = ExtractConfig(mode="paper" if args.profile == "paper" else "fast")
     if args.task_only:
         cfg = cfg.model_copy(update={"llm_contrasts": False, "explicit_values_gate": "off"})
