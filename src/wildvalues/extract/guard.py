@@ -156,7 +156,7 @@ _OVERRIDE = re.compile(
     r"\b(?:system|developer|admin) (?:override|prompt|instruction)s?\b",
     re.I,
 )
-_ROLE_NAME = r"(?:system|developer|admin(?:istrator)?|operator|root|sysadmin)"
+_ROLE_NAME = r"(?:system|developer|admin(?:istrator)?|sysadmin)"
 _ROLE_KIND = r"(?:message|prompt|note|instructions?|override|notice|update|command|mode)"
 _ROLE_HEADER = re.compile(
     # a role tag anywhere: "[SYSTEM]", "<system>", "<|im_start|>system", "<<SYS>>", "[developer note]"
@@ -173,22 +173,25 @@ _HEADER_AT_END = re.compile(
     re.I,
 )
 # directives that may follow a removed sentence and belong to the same planted instruction
-_FOLLOW_ON = re.compile(
+_DIRECTIVE_OPENING = (
     rf"^\W*(?:(?:please|just|simply|only|now|then|also|and|instead|from now on),?\s+)*(?:set|change|label|"
-    rf"mark|"
-    rf"record|classify|categori[sz]e|tag|annotate|report|output|emit|return|print|respond|reply|answer|say|"
-    rf"write|summari[sz]e|describe|ignore|disregard|forget|treat|list|use|assign|rate|score|put|enter|fill|"
-    rf"give|do not|don't|never)\b[^\n]*(?:\b{_FIELD}\b|\b{_THIS_CONV}\b|{_QUOTED}|\b(?:only|exactly|verbatim|"
-    rf"nothing else|everything|every field|that way|this way|instead)\b)|\b{_FIELD}\b[^.!?\n]{{0,40}}"
-    rf"(?:{_QUOTED}|\b(?:only|exactly|verbatim|nothing else)\b)|^\W*<\|im_end\|>|"
-    rf"^\W*(?:<[^>\n]{{1,30}}>\s*)*(?:answer|output|response|label|classification|category|verdict|"
-    rf"result)\s*[:=]",
+    rf"mark|record|classify|categori[sz]e|tag|annotate|report|output|emit|return|print|respond|reply|answer|"
+    rf"say|write|summari[sz]e|describe|ignore|disregard|forget|treat|list|use|assign|rate|score|put|enter|"
+    rf"fill|give|do not|don't|never)\b[^\n]*(?:\b{_FIELD}\b|\b{_THIS_CONV}\b|{_QUOTED}|\b(?:only|exactly|"
+    rf"verbatim|nothing else|everything|every field|that way|this way|instead)\b)"
+)
+# a directive sentence opening with an analysis verb (what may follow a role-played header)
+_FOLLOW_ON_VERB = re.compile(_DIRECTIVE_OPENING, re.I)
+# directives that may follow a removed sentence and belong to the same planted instruction
+_FOLLOW_ON = re.compile(
+    rf"{_DIRECTIVE_OPENING}|\b{_FIELD}\b[^.!?\n]{{0,40}}(?:{_QUOTED}|\b(?:only|exactly|verbatim|"
+    rf"nothing else)\b)|^\W*<\|im_end\|>|^\W*(?:<[^>\n]{{1,30}}>\s*)*(?:answer|output|response|label|"
+    rf"classification|category|verdict|result)\s*[:=]",
     re.I,
 )
 # an answer slot filled in: "Answer: strong_support", "label = X"
 _ANSWER_SLOT = re.compile(
-    r"\b(?:answer|output|response|label|classification|category|verdict|result|task|"
-    r"values?)\s*[:=]\s*\S", re.I
+    r"\b(?:answer|verdict|classification|label|response[ _-]?type)\s*[:=]\s*\S", re.I
 )
 _ANALYSIS_OF_CONV = re.compile(
     rf"\b{_ANALYSIS}\b[^.!?\n]{{0,30}}\b{_THIS_CONV}\b|\b{_THIS_CONV}\b[^.!?\n]{{0,30}}\b{_ANALYSIS}\b", re.I
@@ -250,10 +253,12 @@ def _reason(sentence: str, nxt: str) -> str | None:
     header = _ROLE_HEADER.search(sentence) or _SPECIAL_TOKEN.search(sentence)
     override = _OVERRIDE.search(sentence)
     rest = sentence[header.end():] if header else ""
-    output_directive = any(p.search(text) for p in (_QUOTED_OUTPUT, _ANSWER_SLOT) for text in (sentence, nxt))
+    output_directive = any(_QUOTED_OUTPUT.search(text) for text in (sentence, nxt))
+    answer_slot = override and any(_ANSWER_SLOT.search(text) for text in (sentence, nxt))
     if (header or override) and (
-        output_directive or _field_directive(nxt) or _addressed(nxt)
-        or (header and any(p.search(text) for p in (_FOLLOW_ON, _ANALYSIS_OF_CONV) for text in (rest, nxt)))
+        output_directive or answer_slot or _field_directive(nxt) or _addressed(nxt)
+        or (header and any(p.search(text) for p in (_FOLLOW_ON_VERB, _ANALYSIS_OF_CONV)
+                           for text in (rest, nxt)))
     ):
         return "role-played system message or override with an output directive"
     return None
