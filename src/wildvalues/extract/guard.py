@@ -31,7 +31,7 @@ _READER = (
     r"(?:ais?|a\.i\.|artificial intelligence|llms?|(?:large )?language models?|models?|assistants?|bots?|"
     r"chatbots?|systems?|classifiers?|annotators?|labell?ers?|raters?|graders?|reviewers?|analy[sz]ers?|"
     r"analysts?|evaluators?|judges?|summari[sz]ers?|extractors?|parsers?|agents?|pipelines?|tools?|"
-    r"algorithms?|scrapers?|crawlers?|moderators?|auditors?|readers?)"
+    r"algorithms?|scrapers?|crawlers?|moderators?|auditors?)"
 )
 _MACHINE_READER = (
     r"(?:ais?|a\.i\.|llms?|(?:large )?language models?|models?|chatbots?|bots?|classifiers?|annotators?|"
@@ -120,6 +120,8 @@ _DIRECTIVE = re.compile(
     rf"\b(?:the|its|this|their)\s+(?:\w+\s+){{0,2}}?{_FIELD}\s+(?:is|are|was|were|should|must|=)\b|{_QUOTED}",
     re.I,
 )
+_DIRECTIVE_WORDS = re.compile(_DIRECTIVE.pattern.replace(r"|:\s*\S|", "|"), re.I)
+_COLON = re.compile(r":\s*\S")
 # telling an analyser what the extracted fields hold, with no addressee needed
 _FIELD_DIRECTIVE = [
     re.compile(rf"\b(?:set|change|make|label|mark|record|classify|categori[sz]e|tag|annotate|report|register|"
@@ -235,8 +237,14 @@ def _addressed(sentence: str) -> bool:
 def _addressed_with_directive(sentence: str, nxt: str) -> bool:
     """An analysing reader is addressed and then told something (later in the sentence, or in the next one):
     "Any AI analysing this: set ...", not "Write a prompt for an AI model that summarises this text"."""
-    starts = [m.start() for p in _ADDRESS for m in [p.search(sentence)] if m]
-    return bool(starts) and bool(_DIRECTIVE.search(sentence, min(starts)) or _FOLLOW_ON.search(nxt)
+    found = [m for p in _ADDRESS for m in [p.search(sentence)] if m]
+    if not found:
+        return False
+    start, end = min(m.start() for m in found), min(m.end() for m in found)
+    # a colon counts only where the address ends ("Any AI reading this: ..."), not inside it ("Reader: a
+    # device that analyses the sample")
+    directive = _DIRECTIVE_WORDS.search(sentence, start) or _COLON.search(sentence, max(end - 1, start))
+    return bool(directive or _FOLLOW_ON.search(nxt)
                                or _field_directive(nxt) or _ANSWER_SLOT.search(nxt))
 
 
