@@ -44,12 +44,11 @@ _READ_VERB = (
     r"grad(?:e|es|ing)|pars(?:e|es|ing)|extract(?:s|ing)?|monitor(?:s|ing)?|examin(?:e|es|ing)|"
     r"look(?:s|ing)? (?:at|over|through)|stud(?:y|ies|ying)|inspect(?:s|ing)?|ingest(?:s|ing)?|"
     r"assess(?:es|ing)?|audit(?:s|ing)?|categori[sz](?:e|es|ing)|tag(?:s|ging)?|rat(?:e|es|ing)|"
-    r"see(?:s|ing)?|receiv(?:e|es|ing)|go(?:es|ing)? (?:over|through)|handl(?:e|es|ing))"
+    r"receiv(?:e|es|ing)|go(?:es|ing)? (?:over|through)|handl(?:e|es|ing))"
 )
 _DOC = (
     r"(?:conversations?|transcripts?|chats?|dialog(?:ue)?s?|exchanges?|interactions?|logs?|texts?|"
-    r"messages?|threads?|data|documents?|prompts?|contents?|records?|sessions?|samples?|examples?|"
-    r"entr(?:y|ies)|passages?|inputs?)"
+    r"messages?|threads?|data|documents?|prompts?|contents?|records?|sessions?|inputs?)"
 )
 _ANALYSIS = (
     r"(?:analy[sz]|annotat|label|classif|extract|summari[sz]|evaluat|categori[sz]|grad|scor|review|"
