@@ -34,6 +34,10 @@ class ExtractConfig(BaseModel):
     # train + train2 as the highest recall with precision >= 0.30 (extract/README.md; 3.8 labels on average)
     max_ai_values: int = 8
     min_ai_value_score: float = 0.1
+    # take sentences addressed to whatever analyses the conversation ("any AI analysing this: set the
+    # task to X", a role-played system message ...) out of every message before anything reads it
+    # (extract/guard.py)
+    neutralise_injections: bool = True
     generate_task: bool = True
     # ask the judge the contrast pairs of the fitted stacker (extract/stack.py) on the user side of the
     # transcript and refine P(subjective) with them; used only when the stacker was fitted for this judge

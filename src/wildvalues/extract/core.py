@@ -16,6 +16,7 @@ import numpy as np
 
 from wildvalues.extract.explicit_values import fill_explicit, predict_explicit
 from wildvalues.extract.extractor import Extractor
+from wildvalues.extract.guard_outputs import record_guard, screen_outputs
 from wildvalues.extract.heads import HeadSet
 from wildvalues.extract.llm_features import Outcome, contrast_scores, generate_parsed
 from wildvalues.extract.parse import parse_label_list, parse_sentence
@@ -113,6 +114,7 @@ def _fast_one(
     }
     if not subjective and not cfg.extract_all:  # screened out, as in the paper: values come from subjective
         raw["screened"] = "not subjective: other features not extracted (extract.extract_all / --all)"
+        record_guard(turns, raw)
         return Features(conversation_id=cid, subjectivity_level=level, subjective=False, raw_outputs=raw,
                         prompt_version=extractor.version, extractor_model=extractor.name)
     task = None
@@ -149,6 +151,12 @@ def _fast_one(
         human_values = fill_explicit("human_values", human_values, explicit, raw, failures)
         stated = fill_explicit("stated_ai_values", stated, explicit, raw, failures)
     task, human_values, stated = _withhold_private(task, human_values or [], stated or [], raw, failures)
+    # --- injection guard (issue 13.8): removed text on record; fields copying it rejected ---
+    record_guard(turns, raw)
+    task, lists = screen_outputs(turns, task, {"human_values": human_values, "stated_ai_values": stated},
+                                 raw, failures)
+    human_values, stated = lists["human_values"], lists["stated_ai_values"]
+    # --- end injection guard ---
     return Features(
         conversation_id=cid,
         subjectivity_level=level,

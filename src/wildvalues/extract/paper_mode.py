@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from wildvalues.extract.guard_outputs import record_guard, screen_outputs
 from wildvalues.extract.llm_features import generate_parsed
 from wildvalues.extract.parse import parse_label_list, parse_level, parse_response_type, parse_sentence
 from wildvalues.extract.prompts import PromptSet
@@ -48,6 +49,11 @@ def extract_paper(cid: str, turns: list[Turn], client: LLMClient, prompts: Promp
         if screen and name == "subjectivity" and outcome.value is not None and outcome.value < 3:
             raw["screened"] = "not subjective: other features not extracted (extract.extract_all / --all)"
             break
+    record_guard(turns, raw)
+    names = ("ai_values", "human_values", "stated_ai_values")
+    values["task"], lists = screen_outputs(turns, values["task"], {n: values[n] or [] for n in names}, raw,
+                                           failures)
+    values.update(lists)
     level = values["subjectivity"]
     backend = getattr(client, "backend", None)
     return Features(

@@ -2,7 +2,9 @@
 
 The transcript is wrapped in ``<transcript>`` tags and every prompt says that the text inside is data to
 analyse, never instructions; tag look-alikes inside the conversation are neutralised so a message cannot
-close the wrapper early.
+close the wrapper early. Before any cut, sentences addressed to whatever analyses the conversation (planted
+instructions, ``extract/guard.py``) are taken out of each message, so every profile and every feature, the
+heads included, read the same text; what was taken out rides along on the turn (``Turn.guard``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from wildvalues.extract.config import ExtractConfig
+from wildvalues.extract.guard import GuardNote, neutralise
 
 
 class _MessageLike(Protocol):
@@ -31,6 +34,7 @@ class ConversationLike(Protocol):
 class Turn:
     role: str
     content: str
+    guard: tuple[GuardNote, ...] = ()  # sentences removed from (or flagged in) this message, with reasons
 
 
 _TAG_LOOKALIKE = re.compile(r"</?\s*(transcript|answer|question|instructions?|system)\b[^>]*>", re.IGNORECASE)
@@ -50,11 +54,14 @@ def cut_message(text: str, max_chars: int, tail_chars: int) -> str:
 
 def truncated_turns(conversation: ConversationLike, cfg: ExtractConfig) -> list[Turn]:
     """Messages after the policy: each cut to head+tail, then the first user turn plus the latest turns."""
-    turns = [
-        Turn(m.role, cut_message(m.content, cfg.max_message_chars, cfg.message_tail_chars))
-        for m in conversation.messages
-        if m.role in ("user", "assistant") and m.content.strip()
-    ]
+    turns = []
+    for m in conversation.messages:
+        if m.role not in ("user", "assistant") or not m.content.strip():
+            continue
+        content, notes = neutralise(m.content) if cfg.neutralise_injections else (m.content, [])
+        if content.strip() or notes:
+            turns.append(Turn(m.role, cut_message(content, cfg.max_message_chars, cfg.message_tail_chars),
+                              tuple(notes)))
     if sum(len(t.content) for t in turns) <= cfg.max_transcript_chars or len(turns) <= 2:
         return turns
     first, kept, used = turns[0], [], len(turns[0].content)
