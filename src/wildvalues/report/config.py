@@ -11,7 +11,9 @@ class ReportConfig(BaseModel):
     out_dir: str | None = Field(
         default=None, description="where to write the report (default: <workspace>/report)"
     )
-    top_n: int = Field(default=10, ge=1, description="rows in top-value tables (the paper's Table 1 shows 5)")
+    top_n: int = Field(default=10, ge=1, description="rows in top-value tables and charts")
+    table1_rows: int = Field(default=25, ge=1, description="rows of Table 1 (every value passing the "
+                             "thresholds, up to this many; the paper's Table 1 shows 5)")
     residual_bars: int = Field(default=8, ge=1, description="bars per Figure-3-style residual chart")
     residual_panels: int = Field(default=4, ge=1, description="tasks / human values shown as Figure-3 panels")
     chosen_tasks: list[str] = Field(

@@ -38,7 +38,7 @@ def top_values_section(data: ReportData, cfg: ReportConfig) -> Section:
             data.why_empty("an_value_frequencies", "value frequencies (an_value_frequencies)")
         )
         return section
-    n = cfg.top_n
+    n = cfg.table1_rows
     tops = {
         side: freqs[freqs["side"] == side].nsmallest(n, "rank").reset_index(drop=True)
         for side in ("ai", "human")
