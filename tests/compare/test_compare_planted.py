@@ -156,21 +156,22 @@ def test_corrected_estimates_compared_when_both_studies_carry_them():
     a, b, _, _ = _planted(4, n=300)
     notes: list[str] = []
     assert compare_corrected(a, b, notes).empty and "naive shares compared" in notes[-1]
-    a.corrected = pd.DataFrame(
-        {
-            "kind": ["response_type"],
-            "item": [SHIFTED],
-            "corrected_pct": [7.0],
-            "ci_low": [5.0],
-            "ci_high": [9.0],
-        }
-    )
-    b.corrected = a.corrected.assign(corrected_pct=14.0, ci_low=11.0, ci_high=17.0)
-    frame = compare_corrected(a, b, notes)
-    assert frame.loc[0, "diff"] == pytest.approx(7.0)
-    assert frame.loc[0, "diff_ci_low"] == pytest.approx(7.0 - np.sqrt(2**2 + 3**2))
-    b.corrected = b.corrected.rename(columns={"corrected_pct": "mystery"})
-    assert compare_corrected(a, b, notes).empty and "not recognised" in notes[-1]
+    # the validation stage's own table (wildvalues.validate.corrected), one headline share each
+    a.corrected = pd.DataFrame({
+        "estimate": ["response type mix", "subjective share"], "scope": ["all", "all"],
+        "label": [SHIFTED, "subjective"], "naive_pct": [6.0, 30.0], "naive_ci_low": [5.5, 28.0],
+        "naive_ci_high": [6.5, 32.0], "ppi_pct": [7.0, np.nan], "ppi_ci_low": [5.0, np.nan],
+        "ppi_ci_high": [9.0, np.nan],
+    })
+    b.corrected = a.corrected.assign(ppi_pct=[14.0, np.nan], ppi_ci_low=[11.0, np.nan],
+                                     ppi_ci_high=[17.0, np.nan], naive_pct=[12.0, 33.0])
+    frame = compare_corrected(a, b, notes).set_index("label")
+    assert frame.loc[SHIFTED, "diff"] == pytest.approx(7.0)  # corrected estimates, not the naive 6 -> 12
+    assert frame.loc[SHIFTED, "diff_ci_low"] == pytest.approx(7.0 - np.sqrt(2**2 + 3**2))
+    assert frame.loc["subjective", "diff"] == pytest.approx(3.0)  # no corrected estimate: the naive one
+    assert "1 corrected in both" in notes[-1]
+    b.corrected = b.corrected.drop(columns=["ppi_pct"])
+    assert compare_corrected(a, b, notes).empty and "naive shares compared" in notes[-1]
 
 
 def test_by_week_compares_shared_weeks_and_never_undated_conversations():

@@ -198,36 +198,38 @@ def _drift_across(
     result.notes.append(f"drift check: {METHOD}, alpha = {settings.alpha}")
 
 
-_ITEM_COLUMNS = ("item", "label", "value", "response_type", "cluster_id")
-_ESTIMATE_COLUMNS = ("corrected_pct", "pct_corrected", "corrected", "estimate", "corrected_share")
+CORRECTED_KEYS = ("estimate", "scope", "label")  # one headline share of ``an_corrected`` (validate stage)
+
+
+def _cited(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each headline share as the validation stage says to cite it: the prediction-powered estimate and CI
+    where one exists, else the naive one."""
+    ppi = frame["ppi_pct"].notna()
+    return frame.assign(
+        pct=np.where(ppi, frame["ppi_pct"], frame["naive_pct"]),
+        ci_low=np.where(ppi, frame["ppi_ci_low"], frame["naive_ci_low"]),
+        ci_high=np.where(ppi, frame["ppi_ci_high"], frame["naive_ci_high"]),
+        corrected=ppi,
+    )[[*CORRECTED_KEYS, "pct", "ci_low", "ci_high", "corrected"]]
 
 
 def compare_corrected(a: StudyView, b: StudyView, notes: list[str]) -> pd.DataFrame:
-    """Validated (bias-corrected) estimates side by side when both studies carry ``an_corrected``.
-
-    The table comes from the validation stage (issue 14); its columns are matched by name. When either study
-    lacks it, or its columns are not recognised, the naive shares stand and a note says so.
-    """
+    """Validated (bias-corrected) estimates side by side when both studies carry ``an_corrected``
+    (``wildvalues.validate.corrected``): per headline share, both cited estimates, their difference B - A and
+    a 95% interval for it from the two intervals' half-widths (independent samples)."""
     if a.corrected is None or b.corrected is None:
         notes.append("validated samples: not in both studies (no an_corrected table): naive shares compared")
         return pd.DataFrame()
-    frame_a, frame_b = a.corrected, b.corrected
-    item = next((c for c in _ITEM_COLUMNS if c in frame_a and c in frame_b), None)
-    estimate = next((c for c in _ESTIMATE_COLUMNS if c in frame_a and c in frame_b), None)
-    if item is None or estimate is None:
-        notes.append(
-            f"an_corrected present in both studies but its columns {list(frame_a.columns)} were not "
-            "recognised: naive shares compared"
-        )
+    needed = {*CORRECTED_KEYS, "ppi_pct", "ppi_ci_low", "ppi_ci_high", "naive_pct", "naive_ci_low",
+              "naive_ci_high"}
+    if not (needed <= set(a.corrected) and needed <= set(b.corrected)):
+        notes.append("an_corrected lacks the validation stage's columns in one study: naive shares compared")
         return pd.DataFrame()
-    keys = [c for c in ("kind", "feature", "side", "level") if c in frame_a and c in frame_b] + [item]
-    cols = keys + [estimate] + [c for c in ("ci_low", "ci_high") if c in frame_a and c in frame_b]
-    merged = frame_a[cols].merge(frame_b[cols], on=keys, suffixes=("_a", "_b"))
-    merged["diff"] = merged[f"{estimate}_b"] - merged[f"{estimate}_a"]
-    if {"ci_low_a", "ci_high_a", "ci_low_b", "ci_high_b"} <= set(merged):
-        half_a = (merged["ci_high_a"] - merged["ci_low_a"]) / 2
-        half_b = (merged["ci_high_b"] - merged["ci_low_b"]) / 2
-        half = np.sqrt(half_a**2 + half_b**2)
-        merged["diff_ci_low"], merged["diff_ci_high"] = merged["diff"] - half, merged["diff"] + half
-    notes.append(f"validated samples: corrected estimates ({estimate}) compared for {len(merged)} items")
+    merged = _cited(a.corrected).merge(_cited(b.corrected), on=list(CORRECTED_KEYS), suffixes=("_a", "_b"))
+    merged["diff"] = merged["pct_b"] - merged["pct_a"]
+    half = np.sqrt(((merged["ci_high_a"] - merged["ci_low_a"]) / 2) ** 2
+                   + ((merged["ci_high_b"] - merged["ci_low_b"]) / 2) ** 2)
+    merged["diff_ci_low"], merged["diff_ci_high"] = merged["diff"] - half, merged["diff"] + half
+    both = int((merged["corrected_a"] & merged["corrected_b"]).sum())
+    notes.append(f"validated samples: {len(merged)} headline shares compared, {both} corrected in both")
     return merged
