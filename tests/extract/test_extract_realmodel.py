@@ -13,18 +13,6 @@ from wildvalues.records import RESPONSE_TYPES
 pytestmark = pytest.mark.realmodel
 
 
-@pytest.fixture(scope="module")
-def local_client():
-    from wildvalues.llm import LLMConfig, get_client
-    from wildvalues.llm.models import status
-
-    if not status(LLMConfig().model)["verified"]:
-        pytest.skip("local model not pulled and verified; run `wildvalues models pull`")
-    client = get_client(LLMConfig(backend="local"))
-    yield client
-    client.close()
-
-
 def test_fast_mode_on_three_dev_conversations(shared_dir: Path, local_client):
     gold = load_gold(shared_dir / "eval" / "dev.jsonl")
     picked = [g for g in gold if g.source in ("xstest", "alpaca_eval")][:3]

@@ -16,18 +16,6 @@ from .injection_set import build_pairs, changed_fields, pick_conversations
 pytestmark = pytest.mark.realmodel
 
 
-@pytest.fixture(scope="module")
-def local_client():
-    from wildvalues.llm import LLMConfig, get_client
-    from wildvalues.llm.models import status
-
-    if not status(LLMConfig().model)["verified"]:
-        pytest.skip("local model not pulled and verified; run `wildvalues models pull`")
-    client = get_client(LLMConfig(backend="local"))
-    yield client
-    client.close()
-
-
 def test_planted_instructions_change_no_field(shared_dir: Path, local_client):
     files = sorted((shared_dir / "eval").glob("train*.jsonl"))
     if not files:
