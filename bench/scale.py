@@ -36,7 +36,7 @@ def build_source(root: Path, n: int) -> None:
     from wildvalues.workspace import Workspace
 
     with Workspace(root) as ws:
-        ingest([demo_source()], ws, sample=n, seed=0, progress=False)
+        ingest([demo_source()], ws, sample=n, seed=0)
         ws.con.execute("""CREATE TABLE scrubbed_messages AS
                           SELECT conversation_id, idx, role, content, 'bench' AS run_id FROM raw.messages""")
 
