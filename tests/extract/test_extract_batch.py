@@ -196,7 +196,7 @@ def test_paper_mode_one_prompt_per_feature(workspace):
     assert len(backend.calls) == 6 and f.prompt_version.startswith("paper-")
 
 
-def test_extract_workspace_refuses_raw_text_and_resumes(workspace):
+def test_extract_stage_refuses_raw_text_and_resumes(workspace):
     from wildvalues.extract import stage
     from wildvalues.stage import MissingInput
 
