@@ -10,7 +10,7 @@
    residuals, bounded by ``--straightforward-timeout`` seconds; and, for the same single table, our route
    (load + sparse co-occurrence + analyse_table). Checks both chi-squares agree.
 
-Run:  nice -n 10 .venv/bin/python bench/analyze.py [--scale 1] [--workdir /tmp/wv-bench-analyze]
+Run:  nice -n 10 .venv/bin/python bench/analyze.py [--scale 1] [--workdir DIR]  (default: the temp folder)
 Figures are printed (and written as JSON with --json-out); nothing here is a timed assertion.
 """
 
@@ -23,6 +23,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -163,7 +164,7 @@ def main() -> None:
     parser.add_argument(
         "--scale", type=float, default=1.0, help="multiple of the paper's 308,210 conversations"
     )
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/wv-bench-analyze"))
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "wv-bench-analyze")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--reuse", action="store_true", help="reuse an existing generated workspace")
     parser.add_argument("--skip-straightforward", action="store_true")

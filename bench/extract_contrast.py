@@ -1,9 +1,9 @@
 """Do the LLM's contrast log-probs add to the heads? Collect them on labelled data, then test by CV.
 
     # 1. collect (resumable; every call goes through the cached LLM layer)
-    nice -n 10 .venv/bin/python bench/extract_contrast.py collect --train-n 240 --out /tmp/contrast.jsonl
+    nice -n 10 .venv/bin/python bench/extract_contrast.py collect --train-n 240 --out contrast.jsonl
     # 2. 5-fold CV on the training subset only: heads alone vs heads + contrasts; dev scored once
-    .venv/bin/python bench/extract_contrast.py fit --out /tmp/contrast.jsonl
+    .venv/bin/python bench/extract_contrast.py fit --out contrast.jsonl
 
 The contrast questions are asked on the *user side* of the truncated transcript: the same prompt prefix
 (system + user-side transcript) that the task sentence already pays for, so in production each pair costs
@@ -16,6 +16,7 @@ import argparse
 import json
 import random
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -259,8 +260,8 @@ def main() -> None:
     parser.add_argument("--train", type=Path, default=EVAL / "train.jsonl")
     parser.add_argument("--dev", type=Path, default=EVAL / "dev.jsonl")
     parser.add_argument("--train-n", type=int, default=240)
-    parser.add_argument("--out", type=Path, default=Path("/tmp/contrast.jsonl"))
-    parser.add_argument("--cache-workspace", type=Path, default=Path("/tmp/contrast-ws"))
+    parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "contrast.jsonl")
+    parser.add_argument("--cache-workspace", type=Path, default=Path(tempfile.gettempdir()) / "contrast-ws")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--dev-once", action="store_true", help="score dev with the chosen setting")
     parser.add_argument("--pairs", default="contrast_subjective", help="the pairs the stacker uses")

@@ -7,7 +7,7 @@
 3. The straightforward route for the same interactive figures: one standalone offline HTML file per figure
    (``fig.write_html(include_plotlyjs=True)``, Plotly's own offline export), timed and sized.
 
-Run:  nice -n 10 .venv/bin/python bench/report.py [--conversations 50000] [--workdir /tmp/wv-bench-report]
+Run:  nice -n 10 .venv/bin/python bench/report.py [--conversations 50000] [--workdir DIR]  (default: the temp folder)
 Figures are printed (and written as JSON with --json-out); nothing here is a timed assertion.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def _mb(n: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=50_000)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/wv-bench-report"))
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "wv-bench-report")
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args()
 
