@@ -10,7 +10,7 @@
    residuals, bounded by ``--straightforward-timeout`` seconds; and, for the same single table, our route
    (load + sparse co-occurrence + analyse_table). Checks both chi-squares agree.
 
-Run:  nice -n 10 .venv/bin/python bench/analyze.py [--scale 1] [--workdir DIR]  (default: the temp folder)
+Run:  nice -n 10 .venv/bin/python bench/analyze.py [--scale 1] [--workdir DIR]
 Figures are printed (and written as JSON with --json-out); nothing here is a timed assertion.
 """
 

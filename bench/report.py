@@ -7,7 +7,7 @@
 3. The straightforward route for the same interactive figures: one standalone offline HTML file per figure
    (``fig.write_html(include_plotlyjs=True)``, Plotly's own offline export), timed and sized.
 
-Run:  nice -n 10 .venv/bin/python bench/report.py [--conversations 50000] [--workdir DIR]  (default: the temp folder)
+Run:  nice -n 10 .venv/bin/python bench/report.py [--conversations 50000] [--workdir DIR]
 Figures are printed (and written as JSON with --json-out); nothing here is a timed assertion.
 """
 
