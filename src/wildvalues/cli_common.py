@@ -50,6 +50,13 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def fail_listing(problems: list[str], message: str, code: int = 1) -> typer.Exit:
+    """Print every problem (file, line, what is wrong) in red, then the error: ``raise fail_listing(...)``."""
+    for problem in problems:
+        console.print(f"[red]{problem}[/]")
+    return fail(message, code)
+
+
 def load_cli_config(path: Path | None, overrides: dict[str, Any] | None = None) -> Config:
     """The run's config (TOML < env < flags); a bad file or value ends the command with a clear message."""
     try:

@@ -14,6 +14,7 @@ from wildvalues.cli_common import (
     console,
     emit_summary,
     fail,
+    fail_listing,
     load_cli_config,
     open_workspace,
 )
@@ -75,9 +76,8 @@ def register(app: typer.Typer) -> None:
                     correction=correction,
                 )
         except ScaleMismatch as exc:
-            for problem in exc.problems:
-                console.print(f"[red]{problem}[/]")
-            raise fail(
+            raise fail_listing(
+                exc.problems,
                 "the studies are not on one scale; fix the difference or pass --force to compare "
                 "anyway (the mismatch is recorded in the output)"
             ) from None

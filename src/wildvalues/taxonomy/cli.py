@@ -15,6 +15,7 @@ from wildvalues.cli_common import (
     console,
     emit_summary,
     fail,
+    fail_listing,
     load_cli_config,
     open_workspace,
     progress_for,
@@ -140,9 +141,8 @@ def register(app: typer.Typer) -> None:
         try:
             summary = import_edits(ws, tree, file)
         except EditError as exc:
-            for problem in exc.problems:
-                console.print(f"[red]{problem}[/]")
-            raise fail(f"{len(exc.problems)} problem(s) in {file}; nothing was changed") from None
+            raise fail_listing(exc.problems,
+                               f"{len(exc.problems)} problem(s) in {file}; nothing was changed") from None
         except LookupError as exc:
             raise fail(str(exc)) from None
         finally:

@@ -50,6 +50,10 @@ class AnnotationFileError(ValueError):
         self.problems = problems
 
 
+# what one stored annotation holds (the table adds source and run_id)
+LABEL_COLUMNS = ("annotator", "conversation_id", "response_type", "subjectivity_level", "ai_values",
+                 "human_values", "notes", "kind")
+
 def _labels(value: Any) -> list[str]:
     if value is None or value == "":
         return []
@@ -169,18 +173,7 @@ def store_annotations(ws: Workspace, annotations: list[tuple[Annotation, str]], 
         [{**a.model_dump(), "kind": a.kind, "source": source, "run_id": run_id} for a, source in annotations]
     )
     frame["subjectivity_level"] = pd.array(frame["subjectivity_level"], dtype="Int32")
-    columns = [
-        "annotator",
-        "conversation_id",
-        "response_type",
-        "subjectivity_level",
-        "ai_values",
-        "human_values",
-        "notes",
-        "kind",
-        "source",
-        "run_id",
-    ]
+    columns = [*LABEL_COLUMNS, "source", "run_id"]
     ws.con.register("va_frame", frame[columns])
     ws.con.execute(
         "DELETE FROM validation_annotations a USING va_frame v "
@@ -194,21 +187,9 @@ def store_annotations(ws: Workspace, annotations: list[tuple[Annotation, str]], 
 def load_annotations(ws: Workspace) -> pd.DataFrame:
     """All stored annotations (empty frame with the columns when none)."""
     if not ws.has_table("validation_annotations"):
-        return pd.DataFrame(
-            columns=[
-                "annotator",
-                "conversation_id",
-                "response_type",
-                "subjectivity_level",
-                "ai_values",
-                "human_values",
-                "notes",
-                "kind",
-            ]
-        )
+        return pd.DataFrame(columns=list(LABEL_COLUMNS))
     return ws.con.execute(
-        "SELECT annotator, conversation_id, response_type, subjectivity_level, ai_values, human_values, "
-        "notes, kind FROM validation_annotations ORDER BY annotator, conversation_id"
+        f"SELECT {', '.join(LABEL_COLUMNS)} FROM validation_annotations ORDER BY annotator, conversation_id"
     ).df()
 
 

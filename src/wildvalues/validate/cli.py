@@ -15,6 +15,7 @@ from wildvalues.cli_common import (
     console,
     emit_summary,
     fail,
+    fail_listing,
     load_cli_config,
     open_workspace,
 )
@@ -140,9 +141,8 @@ def register(app: typer.Typer) -> None:
         try:
             summary = import_workspace(ws, files, annotator)
         except AnnotationFileError as exc:
-            for problem in exc.problems:
-                console.print(f"[red]{problem}[/]")
-            raise fail(f"{len(exc.problems)} problem(s) in the annotation files; nothing was stored") from exc
+            raise fail_listing(exc.problems, f"{len(exc.problems)} problem(s) in the annotation files; "
+                                             "nothing was stored") from exc
         except ValidationError as exc:
             raise fail(str(exc)) from exc
         finally:
