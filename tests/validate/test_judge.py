@@ -25,7 +25,8 @@ def test_estimate_cost_counts_tokens_and_dollars():
     assert est["new_calls"] == 1 and est["prompt_tokens"] == 1011 and est["completion_tokens_max"] == 200
     assert est["dollars_max"] == pytest.approx((1011 * 3.0 + 200 * 15.0) / 1e6, abs=1e-4)
     assert est["completion_tokens"] == 100 and est["prices_as_of"]  # expected: half the cap
-    cached = estimate_requests([req], cfg, "big-judge-2025", cached=lambda r: True)
+    paid = type("PaidCache", (), {"get": lambda self, key: "answer"})()  # every answer already cached
+    cached = estimate_requests([req], cfg, "big-judge-2025", cache=paid)
     assert cached["new_calls"] == 0 and cached["dollars_max"] == 0
     local = LLMConfig(chars_per_token=4.0)
     tiny = estimate_requests([req], local, "tiny", backend=ScriptedBackend(lambda r: "ok", model="tiny"))

@@ -134,30 +134,29 @@ def estimate(ws: Workspace, cfg: Config, *, client: LLMClient | None = None, mea
     counts are scaled to all pending conversations. Answers already in the call cache count as cached.
     ``client`` (optional) is the judge the run would use instead of the configured one.
     """
-    from wildvalues.llm.callcache import CACHE_FILENAME, CallCache
-    from wildvalues.llm.estimate import estimate_requests, measure_local_speed, recording_client
+    from wildvalues.llm.estimate import (
+        estimate_requests,
+        measure_local_speed,
+        recording_client,
+        workspace_cache,
+    )
 
     client = client if cfg.extract.uses_llm else None
     model = str(client.model) if client is not None else judge_model(cfg)
-    backend_name = client.backend.name if client is not None else cfg.llm.backend
     plan = plan_extraction(ws, cfg, _judge_name(cfg, client))
     step = max(1, len(plan.todo) // ESTIMATE_SAMPLE)
     sample = plan.todo[::step][:ESTIMATE_SAMPLE]
     recorder = recording_client(cfg.llm, model, _neutral_answer)
     if sample and cfg.extract.uses_llm:
         extract_batch(sample, build_extractor(cfg.extract, recorder))  # type: ignore[arg-type]
-    cache = CallCache(ws.root / CACHE_FILENAME) if cfg.llm.call_cache else None
-
-    def cached(req: Any) -> bool:
-        return cache is not None and cache.get(req.cache_key(backend_name, model)) is not None
-
     speed = None
     if measure_speed and cfg.llm.backend == "local" and recorder.requests:
         speed = measure_local_speed(cfg.llm, recorder.requests[0])
     scale = len(plan.todo) / len(sample) if sample else 0.0
     out = plan.summary(cfg.extract.mode) | {"profile": cfg.extract.profile, "dry_run": True,
                                             "estimated_from": len(sample)}
-    out["llm"] = estimate_requests(recorder.requests, cfg.llm, model, scale=scale, cached=cached, speed=speed,
+    out["llm"] = estimate_requests(recorder.requests, cfg.llm, model, scale=scale,
+                                   cache=workspace_cache(ws, cfg.llm), speed=speed,
                                    backend=client.backend if client is not None else None)
     return out
 

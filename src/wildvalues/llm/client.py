@@ -85,11 +85,8 @@ class CachedLLMClient:
         answers already in the call cache are free; tokens by the backend's tokenizer where it has one."""
         from wildvalues.llm.estimate import estimate_requests
 
-        def cached(req: LLMRequest) -> bool:
-            key = req.cache_key(self.backend.name, self.model)
-            return self.cfg.call_cache and self.cache.get(key) is not None
-
-        return estimate_requests(requests, self.cfg, self.model, cached=cached, backend=self.backend)
+        cache = self.cache if self.cfg.call_cache else None
+        return estimate_requests(requests, self.cfg, self.model, cache=cache, backend=self.backend)
 
     def _reserve(self, req: LLMRequest) -> tuple[int, float]:
         prompt, completion = self._estimate_one(req)

@@ -133,12 +133,21 @@ def measure_local_speed(cfg: LLMConfig, probe: LLMRequest) -> LocalSpeed | None:
     return LocalSpeed(float(prompt_rate), float(gen_rate), f"measured now ({stamp}) on one request")
 
 
+def workspace_cache(ws: Any, cfg: LLMConfig) -> Any:
+    """The workspace's call cache, for an estimate to find answers already paid for (None: cache off)."""
+    if not cfg.call_cache:
+        return None
+    from wildvalues.llm.callcache import CACHE_FILENAME, CallCache
+
+    return CallCache(ws.root / CACHE_FILENAME)
+
+
 def estimate_requests(requests: Sequence[LLMRequest], cfg: LLMConfig, model: str, *, scale: float = 1.0,
-                      cached: Callable[[LLMRequest], bool] | None = None, backend: Any = None,
+                      cache: Any = None, backend: Any = None,
                       speed: LocalSpeed | None = None) -> dict[str, Any]:
     """Calls, tokens, dollars and wall time of ``requests`` (times ``scale`` when they are a sample).
 
-    ``cached(req)`` says whether the workspace's call cache already holds the answer (free, instant);
+    A request whose answer ``cache`` (a call cache: ``get(key)``) already holds is free and instant;
     ``backend`` is the real backend when one is built (its tokenizer is used where it has one).
     """
     counter = TokenCounter(cfg, backend)
@@ -146,7 +155,7 @@ def estimate_requests(requests: Sequence[LLMRequest], cfg: LLMConfig, model: str
     distinct: dict[str, LLMRequest] = {}
     for req in requests:
         distinct.setdefault(req.cache_key(backend_name, model), req)
-    new = [r for r in distinct.values() if not (cached and cached(r))]
+    new = [r for key, r in distinct.items() if cache is None or cache.get(key) is None]
     prompt = sum(counter.prompt_tokens(r) for r in new)
     completion = sum(expected_completion_tokens(r) for r in new)
     completion_max = sum(1 if r.choices else r.max_tokens for r in new)

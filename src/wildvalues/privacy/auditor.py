@@ -212,8 +212,7 @@ def audit_workspace(ws: Any, cfg: Any, client: LLMClient | None = None, min_leve
 def estimate_audit(ws: Any, cfg: Any, min_level: int = 1) -> dict[str, Any]:
     """The audit's ``--dry-run``: the exact rating requests for every cluster, counted and priced."""
     from wildvalues.extract.stage import judge_model
-    from wildvalues.llm.callcache import CACHE_FILENAME, CallCache
-    from wildvalues.llm.estimate import estimate_requests, measure_local_speed
+    from wildvalues.llm.estimate import estimate_requests, measure_local_speed, workspace_cache
 
     if not ws.has_table("tree_nodes"):
         raise MissingInput(ws.db_path, "tree_nodes table", "wildvalues taxonomy build")
@@ -222,11 +221,7 @@ def estimate_audit(ws: Any, cfg: Any, min_level: int = 1) -> dict[str, Any]:
     mode = resolve_mode(cfg)
     requests = [audit_request(name, description, mode) for name, description in nodes]
     model = judge_model(cfg)
-    cache = CallCache(ws.root / CACHE_FILENAME) if cfg.llm.call_cache else None
-
-    def cached(req: Any) -> bool:
-        return cache is not None and cache.get(req.cache_key(cfg.llm.backend, model)) is not None
-
     speed = measure_local_speed(cfg.llm, requests[0]) if requests and cfg.llm.backend == "local" else None
     return {"clusters": len(nodes), "mode": mode, "dry_run": True,
-            "llm": estimate_requests(requests, cfg.llm, model, cached=cached, speed=speed)}
+            "llm": estimate_requests(requests, cfg.llm, model, cache=workspace_cache(ws, cfg.llm),
+                                        speed=speed)}

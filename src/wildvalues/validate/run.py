@@ -106,8 +106,7 @@ def judge_workspace(
     """Label the sample with ``cfg.llm`` (paper prompts); ``dry_run`` returns the cost estimate only."""
     from wildvalues.extract.prompts import load_prompts
     from wildvalues.llm import client_for
-    from wildvalues.llm.callcache import CACHE_FILENAME, CallCache
-    from wildvalues.llm.estimate import estimate_requests
+    from wildvalues.llm.estimate import estimate_requests, workspace_cache
     from wildvalues.llm.models import served_model_name
     from wildvalues.validate.judge import annotator_id, judge_conversations, judge_requests
 
@@ -122,13 +121,13 @@ def judge_workspace(
         str(client.model) if client is not None else served_model_name(llm.backend, llm.model, llm.model_path)
     )
     backend = client.backend.name if client is not None else llm.backend
-    cache = CallCache(ws.root / CACHE_FILENAME) if llm.call_cache else None
+    cache = workspace_cache(ws, llm)
     estimate = estimate_requests(
         judge_requests(conversations, prompts, cfg.extract),
         llm,
         model,
         backend=client.backend if client is not None else None,
-        cached=(lambda req: cache.get(req.cache_key(backend, model)) is not None) if cache else None,
+        cache=cache,
     )
     estimate["note"] = "first attempts only: an unparseable answer costs one more call with a reminder"
     if cache is not None:
