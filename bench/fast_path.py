@@ -52,32 +52,37 @@ def main() -> None:
         embedding_cache.cache_clear()
 
     try:
-        extractor = build_extractor(cfg)
-        extract_batch(gold[:2], extractor)  # warm-up: loads the encoder and the heads
+        variants = {"heads alone": build_extractor(cfg.model_copy(update={"student": False}))}
+        with_student = build_extractor(cfg)
+        if with_student.student is not None:  # the shipped default, next to the previous version
+            variants["heads + student (shipped)"] = with_student
+        for extractor in variants.values():
+            extract_batch(gold[:2], extractor)  # warm-up: loads the encoders and the heads
         load_before = os.getloadavg()[0]
-        timings, signal_timings = [], []
+        timings: dict[str, list[float]] = {name: [] for name in variants}
+        signal_timings = []
         for round_ in range(args.repeat):
-            fresh_cache()
-            started = time.perf_counter()
-            features = []
-            for start in range(0, len(gold), args.batch):
-                features += extract_batch(gold[start : start + args.batch], extractor)
-            timings.append((time.perf_counter() - started) / len(gold))
+            for name, extractor in variants.items():
+                fresh_cache()
+                started = time.perf_counter()
+                features = []
+                for start in range(0, len(gold), args.batch):
+                    features += extract_batch(gold[start : start + args.batch], extractor)
+                timings[name].append((time.perf_counter() - started) / len(gold))
+                filled = {
+                    field: sum(bool(getattr(f, field)) for f in features)
+                    for field in ("ai_values", "human_values", "stated_ai_values")
+                }
+                print(f"round {round_ + 1}, {name}: {timings[name][-1]:.3f} s per conversation over "
+                      f"{len(gold)} ({filled} non-empty)")
             fresh_cache()
             started = time.perf_counter()
             signal_matrix([truncated_turns(c, cfg) for c in gold], cfg.embed_model)
             signal_timings.append((time.perf_counter() - started) / len(gold))
-            filled = {
-                name: sum(bool(getattr(f, name)) for f in features)
-                for name in ("ai_values", "human_values", "stated_ai_values")
-            }
-            print(
-                f"round {round_ + 1}: {timings[-1]:.3f} s per conversation over {len(gold)}, of which the "
-                f"signal row (3 embeddings + cues) {signal_timings[-1]:.3f} s ({filled} non-empty)"
-            )
+        for name, values in timings.items():
+            print(f"fast path, {name}: best {min(values):.3f} s per conversation")
         print(
-            f"fast path: best {min(timings):.3f} s per conversation "
-            f"(signals alone {min(signal_timings):.3f} s); "
+            f"of which the signal row (3 embeddings + cues) {min(signal_timings):.3f} s; "
             f"torch threads {torch.get_num_threads()}, load average {load_before:.1f} -> "
             f"{os.getloadavg()[0]:.1f} (2 cores)"
         )

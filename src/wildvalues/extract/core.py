@@ -27,6 +27,7 @@ from wildvalues.extract.signals import (
     signal_matrix,
     user_may_state_values,
 )
+from wildvalues.extract.student_blend import blend_all
 from wildvalues.extract.transcript import ConversationLike, Turn, render, truncated_turns
 from wildvalues.records import Features
 
@@ -58,6 +59,10 @@ def extract_batch(conversations: Sequence[ConversationLike], extractor: Extracto
     assert heads is not None and extractor.encode is not None, "fast mode needs fitted heads"
     signals = signal_matrix(turns, encode=extractor.encode) if turns else np.zeros((0, 0))
     probs = {name: head.predict_proba(signals) for name, head in heads.heads.items()} if turns else {}
+    if extractor.student is not None and turns:  # the CV-chosen stack of the fine-tuned student and heads
+        classes = {name: head.classes for name, head in heads.heads.items()}
+        probs = blend_all(probs, classes, extractor.student.probabilities(turns),
+                          extractor.student.card.info["stack"])
     value_scores = heads.ai_value_scores(signals) if turns else []
     # issue 12: human / stated AI values without the LLM (extract/explicit_values.py)
     explicit = (predict_explicit(extractor.explicit, turns, signals, cfg.explicit_values_heads)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,10 +39,12 @@ class Extractor:
     encode: Encoder | None  # the heads' embedding model (None in paper mode)
     client: LLMClient | None = None
     explicit: dict[str, ExplicitValues] = field(default_factory=dict)  # human / stated values without LLM
+    student: Any = None  # extract.student.Student blended into the heads (None: heads alone)
 
     @property
     def version(self) -> str:
-        return record_version(self.prompts, self.heads, self.stacker)
+        version = record_version(self.prompts, self.heads, self.stacker)
+        return version if self.student is None else f"{version}+student-{self.student.name}"
 
     @property
     def name(self) -> str:
@@ -59,7 +61,8 @@ def build_extractor(cfg: ExtractConfig, client: LLMClient | None = None, *,
     stacker = usable_stacker(cfg, judge)
     encode = None if heads is None else partial(encode_texts, model=heads.embed_model)
     explicit = {} if heads is None else load_explicit(_heads_path(cfg))
-    return Extractor(cfg, prompts, heads, stacker, encode, client, explicit)
+    student = None if heads is None else usable_student(cfg)
+    return Extractor(cfg, prompts, heads, stacker, encode, client, explicit, student)
 
 
 def record_version(prompts: PromptSet, heads: HeadSet | None, stacker: Stacker | None = None) -> str:
@@ -84,6 +87,17 @@ def _heads_path(cfg: ExtractConfig) -> Path:
 def load_mode_heads(cfg: ExtractConfig) -> HeadSet | None:
     """The fitted heads fast mode uses (``None`` in paper mode)."""
     return None if cfg.mode == "paper" else load_heads(_heads_path(cfg))
+
+
+def usable_student(cfg: ExtractConfig) -> Any:
+    """The fine-tuned student, if enabled, installed, and given a weight in the stack by CV."""
+    from wildvalues.extract.student import load_student, student_available
+
+    if not cfg.student or not student_available():
+        return None
+    student = load_student()
+    weights = student.card.info.get("stack", {}).get("weights", {})
+    return student if any(float(w) > 0 for w in weights.values()) else None
 
 
 def usable_stacker(cfg: ExtractConfig, judge_model: str | None) -> Stacker | None:
