@@ -1,13 +1,16 @@
 """The fine-tuned student (extract/student.py) against the linear heads, by cross-validation on the 1,285.
 
     .venv/bin/python bench/students.py cv  [--folds 3] [--epochs 3] [--max-len 128] [--cache DIR] [--reuse]
+    .venv/bin/python bench/students.py gates --cache DIR
     .venv/bin/python bench/students.py fit [--epochs 3] [--max-len 128] [--write] [--stack W_RT W_SUBJ]
 
 ``cv``: the student is fine-tuned end to end on each training fold (MiniLM-L6, multi-task: response type,
 subjective, human values present, stated AI values present) and scored on the held-out fold; the linear
-heads are refitted on the same folds with the shipped settings; a stack (mean of the two probability
-vectors; and the best weight, which is optimistic because it is chosen on the same out-of-fold
-predictions) is scored too. One table, per feature.
+heads are refitted on the same folds with the shipped settings; stacks (the mean of the two probability
+vectors, and a weight chosen on the other folds' out-of-fold rows) are scored too, with the shipped decision
+rules. One table, per feature; then the weights chosen on every out-of-fold row, for ``fit --stack``.
+``gates``: after ``cv``, human / stated AI values with the linear, the student's and a perfect presence
+gate (is deciding *whether* there is an explicit value the lever, or choosing the label?).
 ``fit``: train on all conversations and (``--write``) save ``extract/student/student_v1.safetensors``.
 Wall time is printed; the 2 cores may be shared. dev.jsonl is never read.
 """
@@ -124,6 +127,7 @@ def run_cv(args) -> None:
     print("decision rules as shipped (response type: argmax p / prior^0.5; subjective: P >= 0.5)\n")
     print("| feature | linear heads v3 | student | stack, mean (w = 0.5) | stack, w chosen on other folds |")
     print("|---|---|---|---|---|")
+    chosen = {}
     for t in TASKS:
         y = labels[t]
         lin_classes, linear = oof_proba(x, y, ALL, cs[t], folds, None, standardise.get(t, True))
@@ -131,12 +135,16 @@ def run_cv(args) -> None:
         prior = np.array([np.mean(y == k) for k in classes[t]]) if t == "response_type" else None
         mean_mix = 0.5 * student[t] + 0.5 * linear
         nested, weights = nested_stack(t, classes[t], y, student[t], linear, folds, prior)
+        every_row = [(np.arange(len(y)), np.arange(len(y)))]
+        chosen[t] = nested_stack(t, classes[t], y, student[t], linear, every_row, prior)[1][0]
         print(
             f"| {t} | {scored(y, decide(t, classes[t], linear, prior))} "
             f"| {scored(y, decide(t, classes[t], student[t], prior))} "
             f"| {scored(y, decide(t, classes[t], mean_mix, prior))} "
             f"| {nested:.3f} (w per fold {weights}) |"
         )
+    print(f"\nweights chosen on every out-of-fold row, for `fit --stack`: "
+          f"{chosen['response_type']} {chosen['subjective']}")
 
 
 def run_fit(args) -> None:
@@ -169,9 +177,48 @@ def stack_card(weights: list[float] | None, classes, labels) -> dict:
     }
 
 
+def run_gates(args) -> None:
+    """Explicit values under the linear, the student's and a perfect (gold) presence gate; same labels."""
+    from extract_cv import (
+        ASSISTANT,
+        MATCH_THRESHOLD,
+        USER,
+        explicit_parts,
+        folds_for,
+        fuse_explicit,
+        label_vectors,
+        released_values,
+    )
+    from wildvalues.extract.fitting import set_match_counts
+
+    gold, x = load_training(args.train, args.cache)
+    student = np.load(args.cache / "student_oof.npz")  # from `cv` on the same files
+    folds = folds_for(np.array([c.labels.response_type for c in gold]))
+    turns = [truncated_turns(c, ExtractConfig()) for c in gold]
+    print("| feature | gate | P threshold | recall | precision | labels / conversation |")
+    print("|---|---|---|---|---|---|")
+    for feature, query in (("human_values", USER), ("stated_ai_values", ASSISTANT)):
+        ch, sets = CHOSEN[feature], [getattr(c.labels, feature) for c in gold]
+        vectors = label_vectors([*sets, released_values()])
+        linear, knn, span = explicit_parts(
+            gold, x, folds, feature, query, ch["c"], ch["neighbours"], ch["vocab"], turns, vectors
+        )
+        gates = {
+            "linear (shipped)": linear,
+            "student": student[f"{feature}_present"][:, 1],
+            "gold (a perfect gate)": np.array([float(bool(v)) for v in sets]),
+        }
+        for name, gate in gates.items():
+            for t in (0.4, 0.6) if "gold" not in name else (0.5,):
+                weights = ch["span_weight"], ch["knn_weight"], ch["max_labels"]
+                pred = fuse_explicit(gate, knn, span, *weights, t)
+                r, pr, _, n = set_match_counts(sets, pred, vectors, MATCH_THRESHOLD)
+                print(f"| {feature} | {name} | {t} | {r:.3f} | {pr:.3f} | {n / len(sets):.2f} |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=("cv", "fit"))
+    ap.add_argument("what", choices=("cv", "fit", "gates"))
     ap.add_argument("--train", nargs="+", default=["train.jsonl", "train2.jsonl"])
     ap.add_argument("--cache", type=Path, default=None)
     ap.add_argument("--folds", type=int, default=3)
@@ -186,7 +233,7 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(2)
-    run_cv(args) if args.what == "cv" else run_fit(args)
+    {"cv": run_cv, "fit": run_fit, "gates": run_gates}[args.what](args)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The student stack: weights from the card, the prior shift of the response-type head undone and redone."""
 
 import numpy as np
+import pytest
 
 from wildvalues.extract.student_blend import blend, blend_all
 
@@ -53,3 +54,19 @@ def test_blend_all_touches_only_the_stacked_heads():
     assert np.allclose(out["subjective"], [[0.5, 0.5]])
     assert out["response_type"] is probs["response_type"]
     assert out["subjectivity_level"] is probs["subjectivity_level"]
+
+
+def test_the_shipped_student_is_used_by_default_and_can_be_turned_off():
+    from wildvalues.extract.config import ExtractConfig
+    from wildvalues.extract.extractor import build_extractor
+    from wildvalues.extract.student import student_available
+
+    if not student_available():
+        pytest.fail("extract/student/student_v1.safetensors is not installed (see extract/README.md)")
+    shipped = build_extractor(ExtractConfig())
+    assert shipped.student is not None
+    weights = shipped.student.card.info["stack"]["weights"]
+    assert 0 < weights["response_type"] < 1 and 0 < weights["subjective"] < 1
+    assert shipped.version.endswith("+heads-v3-emb3-cues1+student-student_v1")  # resumed runs re-extract
+    alone = build_extractor(ExtractConfig(student=False))
+    assert alone.student is None and "+student" not in alone.version

@@ -43,8 +43,7 @@ class Extractor:
 
     @property
     def version(self) -> str:
-        version = record_version(self.prompts, self.heads, self.stacker)
-        return version if self.student is None else f"{version}+student-{self.student.name}"
+        return record_version(self.prompts, self.heads, self.stacker, self.student)
 
     @property
     def name(self) -> str:
@@ -58,17 +57,19 @@ def build_extractor(cfg: ExtractConfig, client: LLMClient | None = None, *,
     prompts = load_prompts(cfg.mode, cfg.prompts_dir)
     heads = load_mode_heads(cfg)
     judge = str(client.model) if client is not None else judge_model
-    stacker = usable_stacker(cfg, judge)
+    student = None if heads is None else usable_student(cfg)
+    stacker = usable_stacker(cfg, judge, student)
     encode = None if heads is None else partial(encode_texts, model=heads.embed_model)
     explicit = {} if heads is None else load_explicit(_heads_path(cfg))
-    student = None if heads is None else usable_student(cfg)
     return Extractor(cfg, prompts, heads, stacker, encode, client, explicit, student)
 
 
-def record_version(prompts: PromptSet, heads: HeadSet | None, stacker: Stacker | None = None) -> str:
-    """The version a features row carries: the prompt texts' hash, plus the fitted heads (and the stacker
-    when it was used) in fast mode."""
+def record_version(prompts: PromptSet, heads: HeadSet | None, stacker: Stacker | None = None,
+                   student: Any = None) -> str:
+    """The version a features row carries: the prompt texts' hash, plus the fitted heads, the student
+    blended into them and the contrast stacker, each when it was used."""
     version = prompts.version if heads is None else f"{prompts.version}+heads-{heads.tag}"
+    version = version if student is None else f"{version}+student-{student.name}"
     return version if stacker is None else f"{version}+stack-{stacker.version}"
 
 
@@ -100,10 +101,13 @@ def usable_student(cfg: ExtractConfig) -> Any:
     return student if any(float(w) > 0 for w in weights.values()) else None
 
 
-def usable_stacker(cfg: ExtractConfig, judge_model: str | None) -> Stacker | None:
-    """The fitted stacker, if contrasts are on, there is a judge, and the stacker was fitted for it."""
+def usable_stacker(cfg: ExtractConfig, judge_model: str | None, student: Any = None) -> Stacker | None:
+    """The fitted stacker, if contrasts are on, there is a judge, and the stacker was fitted for it and for
+    the P(subjective) it refines (the heads' tag, plus the student blended into them)."""
     if judge_model is None or cfg.mode == "paper" or not cfg.llm_contrasts:
         return None
     stacker = load_stacker(cfg.stack_path)
     heads_tag = load_heads(_heads_path(cfg)).tag  # a stacker holds only for the heads it was fitted over
+    if student is not None:
+        heads_tag = f"{heads_tag}+student-{student.name}"
     return stacker if stacker is not None and stacker.applies_to(judge_model, heads_tag) else None

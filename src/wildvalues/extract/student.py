@@ -105,15 +105,20 @@ def tokenize(
     pairs: Sequence[tuple[str, str]], settings: StudentSettings, base: Path | None = None
 ) -> list[dict[str, list[int]]]:
     """Word pieces of each (user, assistant) pair, cut longest-first to ``max_len``."""
-    from transformers import AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(str(base or base_model_dir()))
+    tok = _tokenizer(str(base or base_model_dir()))
     enc = tok(
         [p[0] for p in pairs], [p[1] for p in pairs], truncation="longest_first", max_length=settings.max_len
     )
     return [
         {k: enc[k][i] for k in ("input_ids", "attention_mask", "token_type_ids")} for i in range(len(pairs))
     ]
+
+
+@lru_cache(maxsize=2)
+def _tokenizer(base: str) -> Any:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(base)
 
 
 def _batch(items: Sequence[dict[str, list[int]]]) -> dict[str, Any]:
