@@ -11,7 +11,9 @@ vectors, and a weight chosen on the other folds' out-of-fold rows) are scored to
 rules. One table, per feature; then the weights chosen on every out-of-fold row, for ``fit --stack``.
 ``gates``: after ``cv``, human / stated AI values with the linear, the student's and a perfect presence
 gate (is deciding *whether* there is an explicit value the lever, or choosing the label?).
-``fit``: train on all conversations and (``--write``) save ``extract/student/student_v1.safetensors``.
+``fit``: train on all conversations and write the weights into the model cache
+(``$WILDVALUES_CACHE/student``, out of git), checking their sha256 against the committed card;
+``--write`` pins new weights instead (rewrites the card's sha256 and stack weights).
 Wall time is printed; the 2 cores may be shared. dev.jsonl is never read.
 """
 
@@ -32,10 +34,13 @@ from extract_cv import ALL, load_training  # noqa: E402
 from wildvalues.extract.config import ExtractConfig  # noqa: E402
 from wildvalues.extract.fitting import CHOSEN, oof_proba  # noqa: E402
 from wildvalues.extract.student import (  # noqa: E402
+    STUDENT_DIR,
     StudentCard,
     StudentSettings,
+    load_card,
     predict_student,
     save_student,
+    save_weights,
     student_pair,
     tokenize,
     train_student,
@@ -157,14 +162,22 @@ def run_fit(args) -> None:
     model = train_student(encoded, index, classes, settings, log=print)
     wall = time.perf_counter() - started
     print(f"trained on {len(gold)} conversations in {wall / 60:.1f} min")
-    if args.write:
+    if args.write:  # a new pin: weights into the model cache, their sha256 into the committed card
         card = StudentCard(
             classes,
             settings,
             info={"n_train": len(gold), "train_files": args.train, "train_minutes": round(wall / 60, 1),
                   "stack": stack_card(args.stack, classes, labels)},
         )
-        print("wrote", save_student(model, card))
+        print("wrote", save_student(model, card), "and pinned its sha256 in", STUDENT_DIR / "student_v1.json")
+        return
+    pinned = load_card().info.get("weights_sha256")  # a rebuild: the weights must be the pinned ones
+    weights, sha = save_weights(model)
+    if sha != pinned:
+        sys.exit(f"{weights}: sha256 {sha[:12]}... differs from the pinned {str(pinned)[:12]}... (float "
+                 "arithmetic differs on this machine or torch build); extraction will refuse these weights")
+    print(f"wrote {weights}: sha256 matches the pinned card ({sha[:12]}...); "
+          "enable it with [extract] student = true")
 
 
 def stack_card(weights: list[float] | None, classes, labels) -> dict:

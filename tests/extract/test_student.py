@@ -37,8 +37,8 @@ def test_student_is_deterministic_and_round_trips(tmp_path):
     assert np.array_equal(first["refusal"], second["refusal"])
     assert first["refusal"].shape == (4, 2) and np.allclose(first["refusal"].sum(1), 1, atol=1e-5)
 
-    save_student(model, StudentCard(TASKS, settings), tmp_path, "tiny")
-    loaded = load_student(tmp_path, "tiny")
+    save_student(model, StudentCard(TASKS, settings), tmp_path, "tiny", weights_folder=tmp_path)
+    loaded = load_student(tmp_path, "tiny", weights_folder=tmp_path)
     again = loaded.probabilities(CONVERSATIONS)["refusal"]
     assert list(again["classes"]) == ["no", "yes"]
     assert np.allclose(again["proba"], second["refusal"], atol=2e-2)  # float16 weights
@@ -47,4 +47,4 @@ def test_student_is_deterministic_and_round_trips(tmp_path):
     weights.write_bytes(weights.read_bytes()[:-1] + b"\0")
     _load.cache_clear()
     with pytest.raises(ValueError, match="sha256"):
-        load_student(tmp_path, "tiny")
+        load_student(tmp_path, "tiny", weights_folder=tmp_path)

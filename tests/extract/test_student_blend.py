@@ -56,14 +56,31 @@ def test_blend_all_touches_only_the_stacked_heads():
     assert out["subjectivity_level"] is probs["subjectivity_level"]
 
 
-def test_the_shipped_student_is_used_by_default_and_can_be_turned_off():
+def test_the_student_is_opt_in_and_names_its_rebuild_when_missing(tmp_path, monkeypatch):
+    from wildvalues.extract import student as student_mod
     from wildvalues.extract.config import ExtractConfig
     from wildvalues.extract.extractor import build_extractor
-    from wildvalues.extract.student import student_available
+    from wildvalues.stage import MissingInput
 
-    if not student_available():
-        pytest.fail("extract/student/student_v1.safetensors is not installed (see extract/README.md)")
-    shipped = build_extractor(ExtractConfig())
+    monkeypatch.setattr(student_mod, "weights_dir", lambda: tmp_path / "cache" / "student")
+    default = build_extractor(ExtractConfig())
+    assert default.student is None and "+student" not in default.version  # weights are not in git
+    with pytest.raises(MissingInput, match="bench/students.py fit"):
+        build_extractor(ExtractConfig(student=True))
+
+
+@pytest.mark.slow  # builds an (untrained) MiniLM network and writes 45 MB of weights
+def test_an_installed_student_is_blended_in_when_enabled(tmp_path, monkeypatch):
+    from wildvalues.extract import student as student_mod
+    from wildvalues.extract.config import ExtractConfig
+    from wildvalues.extract.extractor import build_extractor
+
+    card = student_mod.load_card()  # the committed card: classes, settings, the CV-chosen stack weights
+    model = student_mod._network(card.tasks, student_mod.base_model_dir())
+    monkeypatch.setattr(student_mod, "STUDENT_DIR", tmp_path / "cards")
+    monkeypatch.setattr(student_mod, "weights_dir", lambda: tmp_path / "cache" / "student")
+    student_mod.save_student(model, card)
+    shipped = build_extractor(ExtractConfig(student=True))
     assert shipped.student is not None
     weights = shipped.student.card.info["stack"]["weights"]
     assert 0 < weights["response_type"] < 1 and 0 < weights["subjective"] < 1

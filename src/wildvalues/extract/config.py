@@ -54,10 +54,10 @@ class ExtractConfig(BaseModel):
     # human values reached CV recall 0.11 at precision 0.08 on the 1,285 (most emitted labels wrong)
     explicit_values_heads: list[str] = Field(default_factory=lambda: ["stated_ai_values"])
     embed_model: str = "all-MiniLM-L6-v2"
-    # blend the fine-tuned student (extract/student.py; weights in extract/student/) into the response-type
-    # and subjectivity heads, with the per-task weights cross-validation chose (recorded in its card);
-    # ignored when the weights are not installed or the card gives every task weight 0
-    student: bool = True
+    # blend the fine-tuned student (extract/student.py) into the response-type and subjectivity heads, with
+    # the per-task weights cross-validation chose (in its committed card). Opt-in: its 45 MB of weights are
+    # not in git; `bench/students.py fit` rebuilds them into the model cache and checks the pinned sha256
+    student: bool = False
     allow_unscrubbed: bool = False
     limit: int | None = Field(default=None, ge=1, description="extract at most N pending conversations")
     heads_path: str | None = Field(

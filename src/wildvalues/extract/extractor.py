@@ -91,10 +91,11 @@ def load_mode_heads(cfg: ExtractConfig) -> HeadSet | None:
 
 
 def usable_student(cfg: ExtractConfig) -> Any:
-    """The fine-tuned student, if enabled, installed, and given a weight in the stack by CV."""
-    from wildvalues.extract.student import load_student, student_available
+    """The fine-tuned student when enabled and given a weight in the stack by CV (its weights missing:
+    :class:`~wildvalues.stage.MissingInput` names the rebuild command)."""
+    from wildvalues.extract.student import load_student
 
-    if not cfg.student or not student_available():
+    if not cfg.student:
         return None
     student = load_student()
     weights = student.card.info.get("stack", {}).get("weights", {})

@@ -4,9 +4,10 @@ One encoder reads the pair (user side, assistant side) of a conversation (at mos
 mean-pools the last layer and feeds one linear layer per task (response type, subjective, human values
 present, stated AI values present). Training is plain PyTorch on the CPU, deterministic under a seed
 (fixed shuffles, seeded dropout, ``torch.use_deterministic_algorithms``). The fitted weights ship as one
-float16 safetensors file next to a JSON card (tasks, classes, settings, base model); the tokenizer and
-architecture come from the pinned base model package. torch and transformers are imported lazily
-(extra ``embed``).
+float16 safetensors file (45 MB, kept out of git: in the model cache, ``$WILDVALUES_CACHE/student``) and a
+JSON card committed in ``student/`` (tasks, classes, settings, base model, stack weights and the weights'
+sha256, checked on load); the tokenizer and architecture come from the pinned base model package. torch
+and transformers are imported lazily (extra ``embed``).
 """
 
 from __future__ import annotations
@@ -24,8 +25,16 @@ import numpy as np
 
 from wildvalues.extract.transcript import Turn, side_text
 
-STUDENT_DIR = Path(__file__).parent / "student"
+STUDENT_DIR = Path(__file__).parent / "student"  # the committed cards
 BASE_MODEL = "all-MiniLM-L6-v2"
+REBUILD = ".venv/bin/python bench/students.py fit  # ~5 min on 2 cores; needs ../shared/eval"
+
+
+def weights_dir() -> Path:
+    """Where fitted weights live: the model cache, not the package (they are 45 MB)."""
+    from wildvalues.pypi_assets import cache_dir
+
+    return cache_dir() / "student"
 
 
 @dataclass(frozen=True)
@@ -208,17 +217,28 @@ def predict_student(
     return {task: np.concatenate(parts)[inverse] for task, parts in chunks.items()}
 
 
-def save_student(model: Any, card: StudentCard, folder: Path = STUDENT_DIR, name: str = "student_v1") -> Path:
-    """Write ``name.safetensors`` (float16) and ``name.json`` (the card, with the weights' sha256)."""
+def save_weights(model: Any, folder: Path | None = None, name: str = "student_v1") -> tuple[Path, str]:
+    """Write ``name.safetensors`` (float16) into ``folder`` (default: the model cache); (path, sha256)."""
     from safetensors.torch import save_file
 
     from wildvalues.pypi_assets import sha256_file
 
+    folder = folder or weights_dir()
     folder.mkdir(parents=True, exist_ok=True)
     weights = folder / f"{name}.safetensors"
     state = {k: v.detach().to("cpu").half().contiguous() for k, v in model.state_dict().items()}
     save_file(state, str(weights))
-    card.info["weights_sha256"] = sha256_file(weights)
+    return weights, sha256_file(weights)
+
+
+def save_student(model: Any, card: StudentCard, folder: Path | None = None, name: str = "student_v1",
+                 *, weights_folder: Path | None = None) -> Path:
+    """Write the weights (default: the model cache) and pin their sha256 in the card ``folder/name.json``
+    (default: the committed ``student/``)."""
+    weights, sha = save_weights(model, weights_folder, name)
+    card.info["weights_sha256"] = sha
+    folder = folder or STUDENT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.json").write_text(json.dumps(card.to_json(), indent=1), encoding="utf-8")
     return weights
 
@@ -238,27 +258,41 @@ class Student:
         return {task: {"classes": np.asarray(self.card.tasks[task]), "proba": p} for task, p in probs.items()}
 
 
-def student_available(folder: Path = STUDENT_DIR, name: str = "student_v1") -> bool:
-    return (folder / f"{name}.safetensors").exists() and (folder / f"{name}.json").exists()
+def load_card(folder: Path | None = None, name: str = "student_v1") -> StudentCard:
+    path = (folder or STUDENT_DIR) / f"{name}.json"
+    return StudentCard.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
-def load_student(folder: Path = STUDENT_DIR, name: str = "student_v1") -> Student:
-    return _load(str(folder), name)
+def weights_file(name: str = "student_v1", weights_folder: Path | None = None) -> Path:
+    return (weights_folder or weights_dir()) / f"{name}.safetensors"
+
+
+def load_student(folder: Path | None = None, name: str = "student_v1", *,
+                 weights_folder: Path | None = None) -> Student:
+    """The card ``folder/name.json`` (default: the committed one) with its weights (default: the model
+    cache); :class:`~wildvalues.stage.MissingInput` names the rebuild command when the weights are absent."""
+    weights = weights_file(name, weights_folder)
+    if not weights.exists():
+        from wildvalues.stage import MissingInput
+
+        raise MissingInput(weights, "fitted student weights", REBUILD)
+    return _load(str(folder or STUDENT_DIR), name, str(weights))
 
 
 @lru_cache(maxsize=2)
-def _load(folder: str, name: str) -> Student:
+def _load(folder: str, name: str, weights_path: str) -> Student:
     import torch
     from safetensors.torch import load_file
 
     from wildvalues.pypi_assets import sha256_file
 
-    weights = Path(folder) / f"{name}.safetensors"
-    card = StudentCard.from_json(json.loads((Path(folder) / f"{name}.json").read_text(encoding="utf-8")))
+    weights = Path(weights_path)
+    card = load_card(Path(folder), name)
     expected = card.info.get("weights_sha256")
     if expected and sha256_file(weights) != expected:
         raise ValueError(
-            f"{weights}: sha256 differs from the card's {expected[:12]}... (corrupt or replaced)"
+            f"{weights}: sha256 differs from the card's {expected[:12]}... (corrupt, replaced, or rebuilt"
+            " on a machine whose float arithmetic differs)"
         )
     base = base_model_dir(card.base_model)
     model = _network(card.tasks, base)
