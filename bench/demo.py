@@ -26,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from cold_cache import cold_embedding_cache
 from wildvalues.config import Config
 from wildvalues.ingest import demo_source
 from wildvalues.pipeline import run_pipeline
@@ -48,17 +49,9 @@ def pipeline_stages(workdir: Path, sample: int, profile: str) -> dict:
             "extract": summaries["extract"], "report": summaries["report"], "manifest": manifest}
 
 
-def empty_embedding_cache() -> None:
-    """Forget every cached embedding (the pipeline just embedded these conversations)."""
-    from wildvalues.embed import embedding_cache
-
-    shutil.rmtree(Path(os.environ["WILDVALUES_CACHE"]) / "embeddings", ignore_errors=True)
-    embedding_cache.cache_clear()
-
-
-def profile_speeds(workspace: Path, k: int, cold: bool = True) -> list[tuple[str, int, float]]:
+def profile_speeds(workspace: Path, k: int, cold: Path | None = None) -> list[tuple[str, int, float]]:
     """Extraction seconds for K conversations of ``workspace`` with each profile (all features); with
-    ``cold``, each profile starts from an empty embedding cache."""
+    ``cold`` (a scratch folder), each profile starts from an empty embedding cache."""
     from wildvalues.extract.core import extract_batch
     from wildvalues.extract.extractor import build_extractor
     from wildvalues.extract.store import load_conversations
@@ -74,8 +67,8 @@ def profile_speeds(workspace: Path, k: int, cold: bool = True) -> list[tuple[str
                 client_for(cfg.llm, cache_ws, "bench", needed=cfg.extract.uses_llm) as judge:
             extractor = build_extractor(cfg.extract, judge)
             extract_batch(conversations[:1], build_extractor(cfg.extract, None))  # load embeddings/heads
-            if cold:
-                empty_embedding_cache()
+            if cold is not None:
+                cold_embedding_cache(cold, profile)
             started = time.perf_counter()
             for conversation in conversations:
                 extract_batch([conversation], extractor)
@@ -94,14 +87,9 @@ def main() -> None:
                         help="keep the embedding cache (default: an empty one, as on a fresh machine)")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    if not args.warm:  # the pinned models, but no cached embeddings (nor taxonomy vectors) from earlier runs
-        models = Path(os.environ.get("WILDVALUES_CACHE", Path.home() / ".cache" / "wildvalues")) / "models"
-        scratch = args.workdir / "empty-cache"
-        shutil.rmtree(scratch, ignore_errors=True)
-        scratch.mkdir()
-        if models.exists():
-            (scratch / "models").symlink_to(models)
-        os.environ["WILDVALUES_CACHE"] = str(scratch)
+    cold = None if args.warm else args.workdir  # else the pinned models, but no embeddings of earlier runs
+    if cold is not None:
+        cold_embedding_cache(cold, "pipeline")
     print(f"cache: {os.environ.get('WILDVALUES_CACHE', '~/.cache/wildvalues (warm)')}")
     run = pipeline_stages(args.workdir, args.sample, args.profile)
     print(f"\npipeline, profile {args.profile}, {args.sample} ShareGPT conversations, empty workspace: "
@@ -114,7 +102,7 @@ def main() -> None:
     print(f"  report counts: {json.dumps(counts)}; share withheld {run['report'].get('share_suppressed')}")
     if args.compare:
         print(f"\nextraction on the same {args.compare} conversations, every feature (no screen):")
-        for profile, n, seconds in profile_speeds(run["workspace"], args.compare, cold=not args.warm):
+        for profile, n, seconds in profile_speeds(run["workspace"], args.compare, cold=cold):
             print(f"  {profile:<9} {n / seconds:8.2f} conversations/s  ({seconds / n:.2f} s each)")
 
 

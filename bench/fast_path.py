@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from cold_cache import cold_embedding_cache
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -28,11 +30,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
-    models = Path(os.environ.get("WILDVALUES_CACHE", Path.home() / ".cache" / "wildvalues"))
     scratch = Path(tempfile.mkdtemp(prefix="wv-fastpath-"))
-    if (models / "models").exists():  # the pinned models, but no cached embeddings
-        (scratch / "models").symlink_to(models / "models")
-    os.environ["WILDVALUES_CACHE"] = str(scratch)
+    cold_embedding_cache(scratch, "fast-path")  # the pinned models (and student), no cached embeddings
     os.environ.setdefault("WILDVALUES_TORCH_THREADS", "2")
     import torch
 
@@ -43,19 +42,20 @@ def main() -> None:
 
     cfg = ExtractConfig(extract_all=True)  # every feature for every conversation (no screen)
     gold = load_gold(args.gold)
-    from wildvalues.embed import embedding_cache
     from wildvalues.extract.signals import signal_matrix
     from wildvalues.extract.transcript import truncated_turns
 
     def fresh_cache() -> None:
-        shutil.rmtree(scratch / "embeddings", ignore_errors=True)
-        embedding_cache.cache_clear()
+        cold_embedding_cache(scratch, "fast-path")
 
     try:
-        variants = {"heads alone": build_extractor(cfg.model_copy(update={"student": False}))}
-        with_student = build_extractor(cfg)
-        if with_student.student is not None:  # the shipped default, next to the previous version
-            variants["heads + student (shipped)"] = with_student
+        from wildvalues.stage import MissingInput
+
+        variants = {"heads alone (default)": build_extractor(cfg)}
+        try:  # the opt-in student next to the default, when its weights are in the model cache
+            variants["heads + student (opt-in)"] = build_extractor(cfg.model_copy(update={"student": True}))
+        except MissingInput as missing:
+            print(f"heads + student not timed: {missing}")
         for extractor in variants.values():
             extract_batch(gold[:2], extractor)  # warm-up: loads the encoders and the heads
         load_before = os.getloadavg()[0]

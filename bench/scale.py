@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from cold_cache import cold_embedding_cache
+
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 TEST_MODEL = "qwen2.5-coder-0.5b-instruct-q4_k_m"
 
@@ -94,22 +96,6 @@ def same_rows(a: Path, b: Path) -> tuple[int, int]:
     with Workspace(a) as wa, Workspace(b) as wb:
         rows_a, rows_b = wa.con.execute(query).fetchall(), wb.con.execute(query).fetchall()
     return sum(1 for x, y in zip(rows_a, rows_b, strict=False) if x == y), max(len(rows_a), len(rows_b))
-
-
-def cold_embedding_cache(scratch: Path, name: str) -> None:
-    """Point ``WILDVALUES_CACHE`` at a folder with the real cache's models (symlinked) but an empty
-    embedding cache, so each engine embeds its conversations itself (the second run would otherwise read
-    the first one's vectors). Ray's workers inherit the variable from the driver."""
-    real = Path(os.environ.get("WILDVALUES_REAL_CACHE") or os.environ.get("WILDVALUES_CACHE")
-                or Path.home() / ".cache" / "wildvalues")
-    os.environ["WILDVALUES_REAL_CACHE"] = str(real)
-    root = scratch / f"cache-{name}"
-    shutil.rmtree(root, ignore_errors=True)
-    (root / "embeddings").mkdir(parents=True)
-    for entry in real.iterdir():
-        if entry.name != "embeddings":
-            (root / entry.name).symlink_to(entry)
-    os.environ["WILDVALUES_CACHE"] = str(root)
 
 
 def heads_row(scratch: Path, source: Path, n: int) -> dict:

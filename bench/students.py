@@ -76,17 +76,21 @@ def scored(y: np.ndarray, pred: np.ndarray) -> str:
     return f"{np.mean(pred == y):.3f} (kappa {cohen_kappa_score(y, pred):.2f})"
 
 
+def best_weight(task, classes, y, student, linear, rows, prior) -> float:
+    """The stack weight on the student (0, 0.1, ..., 1) most accurate on ``rows`` (ties: nearest 0.5)."""
+    def acc(w: float) -> float:
+        mix = w * student[rows] + (1 - w) * linear[rows]
+        return float(np.mean(decide(task, classes, mix, prior) == y[rows]))
+
+    return round(float(max(np.linspace(0, 1, 11), key=lambda w: (acc(w), -abs(w - 0.5)))), 1)
+
+
 def nested_stack(task, classes, y, student, linear, folds, prior) -> tuple[float, list[float]]:
     """Accuracy of the stack when its weight is chosen on the other folds' out-of-fold rows only."""
-    grid = np.linspace(0, 1, 11)
     correct, chosen = 0, []
     for train_idx, held in folds:
-        def acc(w: float, rows: np.ndarray) -> float:
-            mix = w * student[rows] + (1 - w) * linear[rows]
-            return float(np.mean(decide(task, classes, mix, prior) == y[rows]))
-
-        w = max(grid, key=lambda w: (acc(w, train_idx), -abs(w - 0.5)))
-        chosen.append(round(float(w), 1))
+        w = best_weight(task, classes, y, student, linear, train_idx, prior)
+        chosen.append(w)
         mix = w * student[held] + (1 - w) * linear[held]
         correct += int(np.sum(decide(task, classes, mix, prior) == y[held]))
     return correct / len(y), chosen
@@ -140,8 +144,7 @@ def run_cv(args) -> None:
         prior = np.array([np.mean(y == k) for k in classes[t]]) if t == "response_type" else None
         mean_mix = 0.5 * student[t] + 0.5 * linear
         nested, weights = nested_stack(t, classes[t], y, student[t], linear, folds, prior)
-        every_row = [(np.arange(len(y)), np.arange(len(y)))]
-        chosen[t] = nested_stack(t, classes[t], y, student[t], linear, every_row, prior)[1][0]
+        chosen[t] = best_weight(t, classes[t], y, student[t], linear, np.arange(len(y)), prior)
         print(
             f"| {t} | {scored(y, decide(t, classes[t], linear, prior))} "
             f"| {scored(y, decide(t, classes[t], student[t], prior))} "

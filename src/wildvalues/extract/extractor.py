@@ -58,7 +58,7 @@ def build_extractor(cfg: ExtractConfig, client: LLMClient | None = None, *,
     heads = load_mode_heads(cfg)
     judge = str(client.model) if client is not None else judge_model
     student = None if heads is None else usable_student(cfg)
-    stacker = usable_stacker(cfg, judge, student)
+    stacker = None if heads is None else usable_stacker(cfg, judge, fitted_tag(heads, student))
     encode = None if heads is None else partial(encode_texts, model=heads.embed_model)
     explicit = {} if heads is None else load_explicit(_heads_path(cfg))
     return Extractor(cfg, prompts, heads, stacker, encode, client, explicit, student)
@@ -68,8 +68,7 @@ def record_version(prompts: PromptSet, heads: HeadSet | None, stacker: Stacker |
                    student: Any = None) -> str:
     """The version a features row carries: the prompt texts' hash, plus the fitted heads, the student
     blended into them and the contrast stacker, each when it was used."""
-    version = prompts.version if heads is None else f"{prompts.version}+heads-{heads.tag}"
-    version = version if student is None else f"{version}+student-{student.name}"
+    version = prompts.version if heads is None else f"{prompts.version}+heads-{fitted_tag(heads, student)}"
     return version if stacker is None else f"{version}+stack-{stacker.version}"
 
 
@@ -90,6 +89,11 @@ def load_mode_heads(cfg: ExtractConfig) -> HeadSet | None:
     return None if cfg.mode == "paper" else load_heads(_heads_path(cfg))
 
 
+def fitted_tag(heads: HeadSet, student: Any = None) -> str:
+    """What gives P(subjective) and the response type: the heads' tag, plus the student blended in."""
+    return heads.tag if student is None else f"{heads.tag}+student-{student.name}"
+
+
 def usable_student(cfg: ExtractConfig) -> Any:
     """The fine-tuned student when enabled and given a weight in the stack by CV (its weights missing:
     :class:`~wildvalues.stage.MissingInput` names the rebuild command)."""
@@ -102,13 +106,10 @@ def usable_student(cfg: ExtractConfig) -> Any:
     return student if any(float(w) > 0 for w in weights.values()) else None
 
 
-def usable_stacker(cfg: ExtractConfig, judge_model: str | None, student: Any = None) -> Stacker | None:
+def usable_stacker(cfg: ExtractConfig, judge_model: str | None, heads_tag: str) -> Stacker | None:
     """The fitted stacker, if contrasts are on, there is a judge, and the stacker was fitted for it and for
-    the P(subjective) it refines (the heads' tag, plus the student blended into them)."""
+    the P(subjective) it refines (``heads_tag``: :func:`fitted_tag`)."""
     if judge_model is None or cfg.mode == "paper" or not cfg.llm_contrasts:
         return None
     stacker = load_stacker(cfg.stack_path)
-    heads_tag = load_heads(_heads_path(cfg)).tag  # a stacker holds only for the heads it was fitted over
-    if student is not None:
-        heads_tag = f"{heads_tag}+student-{student.name}"
     return stacker if stacker is not None and stacker.applies_to(judge_model, heads_tag) else None
